@@ -1,0 +1,12 @@
+#pragma once
+// Each `facebench <subcommand>` lives in its own file and adds itself to the
+// top-level CLI11 app through one of these functions (called from main.cpp).
+#include <CLI/CLI.hpp>
+
+namespace fb::cli {
+
+void register_forward_command(CLI::App& app);  // forward_command.cpp
+void register_train_command(CLI::App& app);    // train_command.cpp
+void register_synth_command(CLI::App& app);    // synth_command.cpp
+
+}  // namespace fb::cli
