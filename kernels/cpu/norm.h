@@ -1,0 +1,28 @@
+#pragma once
+// Fast CPU (OpenMP) batch norm and layer norm on contiguous raw buffers;
+// same contracts as kernels/ref/norm.h, instantiated for float and double.
+//
+// Per-channel sums over rows are reduced in a fixed number of row blocks
+// whose partial sums are combined in block order, so results are bitwise
+// identical for any thread count.
+#include <cstdint>
+
+namespace fb::kernels::cpu {
+
+template <typename T>
+void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t rows, int64_t C, double eps,
+                              T* y, T* mean, T* invstd);
+template <typename T>
+void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T* running_mean,
+                             const T* running_var, int64_t rows, int64_t C, double eps, T* y);
+template <typename T>
+void batch_norm_backward(const T* dy, const T* x, const T* gamma, const T* mean, const T* invstd, int64_t rows,
+                         int64_t C, T* dx, T* dgamma, T* dbeta);
+template <typename T>
+void layer_norm_forward(const T* x, const T* gamma, const T* beta, int64_t rows, int64_t D, double eps, T* y,
+                        T* mean, T* rstd);
+template <typename T>
+void layer_norm_backward(const T* dy, const T* x, const T* gamma, const T* mean, const T* rstd, int64_t rows,
+                         int64_t D, T* dx, T* dgamma, T* dbeta);
+
+}  // namespace fb::kernels::cpu
