@@ -1,0 +1,86 @@
+#include "facebench/synth/background.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "facebench/synth/geometry.h"
+#include "facebench/synth/rng.h"
+
+namespace fb::synth {
+
+Image8 to_image8(const ImageF& im) {
+  Image8 out;
+  out.width = im.width;
+  out.height = im.height;
+  out.data.resize(im.rgb.size());
+  for (size_t i = 0; i < im.rgb.size(); ++i) {
+    float v = im.rgb[i] * 255.0f + 0.5f;
+    out.data[i] = uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v));
+  }
+  return out;
+}
+
+namespace {
+Rgb random_colour(Rng& g, float sat) {
+  float l = g.uniform(0.15f, 0.9f);
+  Rgb c{g.uniform(), g.uniform(), g.uniform()};
+  return mix(Rgb{l, l, l}, c, sat * g.uniform());
+}
+}  // namespace
+
+void paint_background(uint64_t seed, ImageF& im) {
+  Rng g(seed);
+  const int W = im.width, H = im.height;
+  Rgb top = random_colour(g, 0.8f), bottom = random_colour(g, 0.8f);
+  for (int y = 0; y < H; ++y) {
+    Rgb c = mix(top, bottom, float(y) / float(std::max(1, H - 1)));
+    float* row = im.at(0, y);
+    for (int x = 0; x < W; ++x) {
+      row[3 * x] = c.r;
+      row[3 * x + 1] = c.g;
+      row[3 * x + 2] = c.b;
+    }
+  }
+  // Clutter: rectangles (shelves, frames, windows), ellipses (lamps, plants), bars.
+  int n = g.integer(2, 12);
+  for (int k = 0; k < n; ++k) {
+    int kind = g.integer(0, 2);
+    Rgb c = random_colour(g, 1.0f);
+    float alpha = g.uniform(0.5f, 1.0f);
+    float cx = g.uniform(-0.1f, 1.1f) * W, cy = g.uniform(-0.1f, 1.1f) * H;
+    float rx = g.uniform(0.05f, 0.45f) * W, ry = g.uniform(0.05f, 0.45f) * H;
+    if (kind == 2) {  // long thin bar, horizontal or vertical
+      if (g.chance(0.5f)) { rx = float(W); ry *= 0.15f; }
+      else { ry = float(H); rx *= 0.15f; }
+    }
+    float shade = g.uniform(-0.3f, 0.3f);  // light falloff across the shape
+    int x0 = std::max(0, int(cx - rx)), x1 = std::min(W - 1, int(cx + rx));
+    int y0 = std::max(0, int(cy - ry)), y1 = std::min(H - 1, int(cy + ry));
+    for (int y = y0; y <= y1; ++y) {
+      float dy = (float(y) - cy) / ry;
+      for (int x = x0; x <= x1; ++x) {
+        float dx = (float(x) - cx) / rx;
+        if (kind == 1 && dx * dx + dy * dy > 1) continue;
+        float f = 1 + shade * dy;
+        float* p = im.at(x, y);
+        p[0] += alpha * (c.r * f - p[0]);
+        p[1] += alpha * (c.g * f - p[1]);
+        p[2] += alpha * (c.b * f - p[2]);
+      }
+    }
+  }
+  // Texture: two octaves of value noise, luminance only.
+  float amp = g.uniform(0.02f, 0.12f), scale = g.uniform(4.0f, 20.0f) / float(W);
+  uint64_t ns = g.next_u64();
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      float n = value_noise(ns, x * scale, y * scale) + 0.5f * value_noise(ns + 1, x * scale * 4, y * scale * 4);
+      float d = amp * (n - 0.75f);
+      float* p = im.at(x, y);
+      p[0] += d;
+      p[1] += d;
+      p[2] += d;
+    }
+}
+
+}  // namespace fb::synth
