@@ -259,6 +259,9 @@ NamedTensors load_safetensors(const std::string& path, std::map<std::string, std
   in.read(text.data(), static_cast<std::streamsize>(header_len));
   FB_CHECK(in.good(), where, "cannot read the ", header_len, "-byte header");
   FB_CHECK(text[0] == '{', where, "invalid JSON header: it must start with '{'");
+  // JSON never contains a raw NUL, but nlohmann's parser would take one as the end of the input
+  // and silently accept whatever follows it.
+  FB_CHECK(text.find('\0') == std::string::npos, where, "invalid JSON header: it contains a NUL byte");
 
   // Parse, noting duplicate keys on the way: JSON parsers keep only one of two equal keys, which
   // would silently drop a tensor (or let two entries alias the same name).
