@@ -8,6 +8,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"facebench: a C++ deep-learning runtime and the face-representation benchmark"};
   app.require_subcommand(1);
+  fb::cli::register_init_command(app);
   fb::cli::register_forward_command(app);
   fb::cli::register_train_command(app);
   fb::cli::register_synth_command(app);
