@@ -17,14 +17,16 @@ T row_max(const T* x, int64_t C) {
   return m;
 }
 
-// log(sum_j exp(x_j)), stable; the sum of exponentials is accumulated in double.
+// Sets m = max_j x_j and returns log(sum_j exp(x_j - m)), so that
+// logsumexp(x) = m + result without overflow. The sum is accumulated in double.
 template <typename T>
-double row_logsumexp(const T* x, int64_t C) {
-  const T m = row_max(x, C);
+double row_log_sum_shifted(const T* x, int64_t C, T& m) {
+  m = row_max(x, C);
+  const T mm = m;
   double s = 0;
 #pragma omp simd reduction(+ : s)
-  for (int64_t j = 0; j < C; ++j) s += std::exp(x[j] - m);
-  return static_cast<double>(m) + std::log(s);
+  for (int64_t j = 0; j < C; ++j) s += std::exp(x[j] - mm);
+  return std::log(s);
 }
 
 // Sum of f(i) over [0, n) in double. Fixed-size blocks are summed in
@@ -76,9 +78,12 @@ void log_softmax_forward(const T* x, int64_t rows, int64_t C, T* y) {
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * C;
     T* yr = y + r * C;
-    const T lse = static_cast<T>(row_logsumexp(xr, C));
+    // (x - max) - log(sum): rounding max + log(sum) to T first would lose
+    // the low bits of log(sum) when |max| is large.
+    T m;
+    const T log_s = static_cast<T>(row_log_sum_shifted(xr, C, m));
 #pragma omp simd
-    for (int64_t j = 0; j < C; ++j) yr[j] = xr[j] - lse;
+    for (int64_t j = 0; j < C; ++j) yr[j] = (xr[j] - m) - log_s;
   }
 }
 
@@ -126,7 +131,9 @@ void cross_entropy_forward(const T* logits, const int64_t* labels, int64_t N, in
       continue;
     }
     const T* x = logits + i * C;
-    const double lse = row_logsumexp(x, C);
+    T m;
+    const double log_s = row_log_sum_shifted(x, C, m);
+    const double lse = static_cast<double>(m) + log_s;
     double sum_x = 0;
 #pragma omp simd reduction(+ : sum_x)
     for (int64_t j = 0; j < C; ++j) sum_x += x[j];
@@ -163,11 +170,12 @@ void cross_entropy_backward(const T* dloss, const T* logits, const int64_t* labe
     double g = red == Reduction::None ? static_cast<double>(dloss[i]) : static_cast<double>(dloss[0]);
     if (red == Reduction::Mean) g /= static_cast<double>(count);
     const T* x = logits + i * C;
-    const T lse = static_cast<T>(row_logsumexp(x, C));
+    T m;
+    const T log_s = static_cast<T>(row_log_sum_shifted(x, C, m));
     const T gt = static_cast<T>(g), off_t = static_cast<T>(off);
     // g * (p_j - eps/C), then the label's extra -g * (1 - eps).
 #pragma omp simd
-    for (int64_t j = 0; j < C; ++j) d[j] = gt * (std::exp(x[j] - lse) - off_t);
+    for (int64_t j = 0; j < C; ++j) d[j] = gt * (std::exp((x[j] - m) - log_s) - off_t);
     d[labels[i]] = static_cast<T>(d[labels[i]] - g * (1.0 - eps));
   }
 }
