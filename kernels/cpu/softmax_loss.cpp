@@ -29,11 +29,11 @@ double row_log_sum_shifted(const T* x, int64_t C, T& m) {
   return std::log(s);
 }
 
-// Sum of f(i) over [0, n) in double. Fixed-size blocks are summed in
-// parallel and their partials added in block order, so the result depends
-// on n only, never on the thread count.
-template <typename F>
-double deterministic_sum(int64_t n, F f) {
+// Sum over i of f(pred[i] - target[i]) in double. Fixed-size blocks are
+// summed in parallel and their partials added in block order, so the result
+// depends on n only, never on the thread count.
+template <typename T, typename F>
+double deterministic_sum(const T* __restrict pred, const T* __restrict target, int64_t n, F f) {
   constexpr int64_t kBlock = 4096;
   const int64_t nblocks = (n + kBlock - 1) / kBlock;
   std::vector<double> partial(static_cast<size_t>(nblocks));
@@ -42,7 +42,7 @@ double deterministic_sum(int64_t n, F f) {
     const int64_t i0 = b * kBlock, i1 = i0 + kBlock < n ? i0 + kBlock : n;
     double s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t i = i0; i < i1; ++i) s += f(i);
+    for (int64_t i = i0; i < i1; ++i) s += static_cast<double>(f(pred[i] - target[i]));
     partial[b] = s;
   }
   double total = 0;
@@ -185,20 +185,20 @@ namespace {
 // Forward/backward of one pointwise loss kind given its value and derivative
 // as functions of d = pred - target (evaluated in T).
 template <typename T, typename Value>
-void point_forward(Value value, const T* pred, const T* target, int64_t n, Reduction red, T* out) {
+void point_forward(Value value, const T* __restrict pred, const T* __restrict target, int64_t n, Reduction red,
+                   T* __restrict out) {
   if (red == Reduction::None) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; ++i) out[i] = value(pred[i] - target[i]);
     return;
   }
-  const double total =
-      deterministic_sum(n, [=](int64_t i) { return static_cast<double>(value(pred[i] - target[i])); });
+  const double total = deterministic_sum(pred, target, n, value);
   out[0] = static_cast<T>(red == Reduction::Sum ? total : total / static_cast<double>(n));
 }
 
 template <typename T, typename Deriv>
-void point_backward(Deriv deriv, const T* dloss, const T* pred, const T* target, int64_t n, Reduction red,
-                    T* dpred) {
+void point_backward(Deriv deriv, const T* __restrict dloss, const T* __restrict pred, const T* __restrict target,
+                    int64_t n, Reduction red, T* __restrict dpred) {
   if (red == Reduction::None) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
     for (int64_t i = 0; i < n; ++i) dpred[i] = dloss[i] * deriv(pred[i] - target[i]);
