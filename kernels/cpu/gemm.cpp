@@ -129,7 +129,7 @@ void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* _
   typedef T vec __attribute__((vector_size(kVecBytes)));
   vec acc[MR][NV];
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = vec{} ;
+    for (int v = 0; v < NV; ++v) acc[i][v] = vec{};
   for (int64_t k = 0; k < kc; ++k) {
     vec bv[NV];
     for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * NR + v * VL, sizeof(vec));
