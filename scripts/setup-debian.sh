@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs the Debian packages facebench builds with (run as root or via sudo).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y -qq --no-install-recommends \
+  cmake make g++ libgomp1 doctest-dev libstb-dev libcli11-dev nlohmann-json3-dev libzip-dev > /dev/null
