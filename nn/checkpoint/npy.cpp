@@ -16,6 +16,9 @@
 namespace fb::checkpoint {
 namespace {
 
+// Both formats store little-endian data, which is copied to and from tensor memory as is.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "checkpoint I/O assumes a little-endian host");
+
 constexpr char kMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 // NumPy's writer pads the whole preamble to a multiple of 64 bytes so the data is aligned.
 constexpr size_t kAlign = 64;

@@ -17,6 +17,9 @@
 namespace fb::checkpoint {
 namespace {
 
+// Both formats store little-endian data, which is copied to and from tensor memory as is.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "checkpoint I/O assumes a little-endian host");
+
 using json = nlohmann::ordered_json;
 
 // The reference implementation refuses headers above 100 MB; real headers are a few MB at most,

@@ -288,3 +288,32 @@ TEST_CASE("npy: fixtures written by numpy.save load exactly, and save_npy reprod
   save_npy(p, load_npy(golden + "io_fixture.npy"));
   CHECK(read_bytes(p) == read_bytes(golden + "io_fixture.npy"));
 }
+
+TEST_CASE("npy: randomly damaged files load or throw fb::Error, nothing else") {
+  TempDir dir;
+  const std::string good_path = dir.file("good.npy");
+  save_npy(good_path, arange(12, DType::i32).reshape({3, 4}));
+  const std::string good = read_bytes(good_path);
+  std::mt19937 rng(7);
+  int loaded = 0, rejected = 0;
+  for (int trial = 0; trial < 600; ++trial) {
+    std::string bytes = good;
+    if (trial % 3 == 0) {
+      bytes.resize(rng() % good.size());
+    } else {
+      // Damage mostly the preamble and header, where the parser works.
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int k = 0; k < flips; ++k) bytes[rng() % 80] = static_cast<char>(rng() & 0xff);
+    }
+    const std::string p = dir.file("fuzz.npy");
+    write_bytes(p, bytes);
+    try {
+      load_npy(p);
+      ++loaded;
+    } catch (const fb::Error&) {
+      ++rejected;
+    }
+  }
+  CHECK(loaded + rejected == 600);
+  CHECK(rejected > 0);
+}

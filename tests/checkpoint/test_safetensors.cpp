@@ -421,3 +421,36 @@ TEST_CASE("safetensors: fixture written by Python matches the expected values ex
   CHECK(file_order == std::vector<std::string>{"weight", "double", "bf16", "half", "ints32", "ints64",
                                                "bytes", "mask", "scalar", "empty"});
 }
+
+TEST_CASE("safetensors: randomly damaged files load or throw fb::Error, nothing else") {
+  // Truncations and byte flips across the length prefix, header and data of a valid file. Every
+  // outcome must be a clean load or an fb::Error: no crash, no other exception, no huge allocation.
+  TempDir dir;
+  const std::string good_path = dir.file("good.safetensors");
+  save_safetensors(good_path,
+                   {{"w", arange(6, DType::f32).reshape({2, 3})}, {"b", bf16_tensor({1, 2}, {2})},
+                    {"s", scalar(1, DType::i64)}, {"e", Tensor::empty({0, 2}, DType::u8)}},
+                   {{"k", "v"}});
+  const std::string good = read_bytes(good_path);
+  std::mt19937 rng(20240601);
+  int loaded = 0, rejected = 0;
+  for (int trial = 0; trial < 600; ++trial) {
+    std::string bytes = good;
+    if (trial % 3 == 0) {
+      bytes.resize(rng() % good.size());
+    } else {
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int k = 0; k < flips; ++k) bytes[rng() % bytes.size()] = static_cast<char>(rng() & 0xff);
+    }
+    const std::string p = dir.file("fuzz.safetensors");
+    write_bytes(p, bytes);
+    try {
+      load_safetensors(p);
+      ++loaded;
+    } catch (const fb::Error&) {
+      ++rejected;
+    }
+  }
+  CHECK(loaded + rejected == 600);
+  CHECK(rejected > 0);
+}
