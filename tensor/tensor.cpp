@@ -65,6 +65,7 @@ int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d)]; }
 int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d)]; }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // nothing to lay out
   int64_t acc = 1;
   for (int64_t i = dim() - 1; i >= 0; --i) {
     if (shape()[i] == 1) continue;
