@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Loads checkpoints written by facebench into PyTorch models with strict=True
-and compares PyTorch's outputs with the ones facebench computed.
+"""Compares facebench and PyTorch on the same weights, both directions:
+PyTorch-written weights run by `facebench forward`, and checkpoints written by
+facebench loaded into PyTorch models with strict=True.
 Usage: check_roundtrip.py DIR   (DIR prepared by tests/scripts/roundtrip_pytorch.sh)"""
 import os
 import sys
@@ -31,14 +32,29 @@ def main():
     for arch in ["resnet18", "resnet50"]:
         m = make(arch)
         m.load_state_dict(load_safetensors(os.path.join(d, f"{arch}.safetensors")), strict=True)
+        m64 = make(arch).double()
+        m64.load_state_dict(m.state_dict())
         for mode in ["eval", "train"]:
             m.train(mode == "train")
+            m64.train(mode == "train")
             with torch.no_grad():
-                ref = m(x).numpy()
-            e = rel(np.load(os.path.join(d, f"{arch}_{mode}.npy")), ref)
-            ok = e <= 1e-5
+                ref32 = m(x).numpy()
+                ref64 = m64(x.double()).numpy()
+            ours = np.load(os.path.join(d, f"{arch}_{mode}.npy"))
+            # Train-mode batch norm over a batch of 2 amplifies float32 rounding: judge
+            # against the float64 answer, within 1e-5 or 4x PyTorch's own float32 error.
+            e, e_torch = rel(ours, ref64), rel(ref32, ref64)
+            ok = e <= max(1e-5, 4 * e_torch)
             failures += not ok
-            print(f"{arch} ({source}, strict load) {mode}: rel err {e:.2e} {'ok' if ok else 'FAILED'}")
+            print(f"{arch} ({source}, strict load) {mode}: rel err vs PyTorch f32 {rel(ours, ref32):.2e}, "
+                  f"vs f64 {e:.2e} (PyTorch f32 vs f64 {e_torch:.2e}) {'ok' if ok else 'FAILED'}")
+    for arch in ["resnet18", "resnet50"]:
+        for mode in ["eval", "train"]:
+            ours = np.load(os.path.join(d, "torch", f"{arch}_{mode}_facebench.npy"))
+            e = rel(ours, np.load(os.path.join(d, "torch", f"{arch}_{mode}_torch.npy")))
+            failures += e > 1e-5
+            print(f"{arch} PyTorch-written weights, facebench forward {mode} 224x224: rel err {e:.2e} "
+                  f"{'ok' if e <= 1e-5 else 'FAILED'}")
     m = ResNet(*ARCHS["resnet18"], 6, width=0.125, small_input=True)
     m.load_state_dict(load_safetensors(os.path.join(d, "trained", "model.safetensors")), strict=True)
     m.eval()
