@@ -74,8 +74,7 @@ void paint_background(uint64_t seed, ImageF& im) {
   uint64_t ns = g.next_u64();
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) {
-      float n = value_noise(ns, x * scale, y * scale) + 0.5f * value_noise(ns + 1, x * scale * 4, y * scale * 4);
-      float d = amp * (n - 0.75f);
+      float d = amp * (value_noise(ns, x * scale, y * scale) - 0.5f);
       float* p = im.at(x, y);
       p[0] += d;
       p[1] += d;

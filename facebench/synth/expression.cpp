@@ -105,6 +105,9 @@ inline float close_lens(float d, float hu, float hl, float fu, float fl, float r
 
 Vec3 expression_offset(const IdentityParams& id, const ExpressionControls& c, float s, float t) {
   Vec3 o{0, 0, 0};
+  // Nothing above the brows moves (the brow fields and the lid skin reach at
+  // most ~0.35 above the eye line): most of the head returns here.
+  if (t > id.eye_y + 0.42f) return o;
   const float* a = c.a;
   // Eyes: lids close toward the lower lid line; AU6 lifts the lower lid.
   for (int side = 0; side < 2; ++side) {

@@ -7,11 +7,12 @@ namespace fb::synth {
 
 namespace {
 // Grid resolution of the head: denser on the face than at the back (see
-// grid_angles). 112 x 80 quads put ~1.5 px between vertices at a 128 px image.
-constexpr int kNu = 112;  // around the head (azimuth)
-constexpr int kNv = 80;   // bottom to top (elevation)
+// grid_angles). 96 x 72 quads put ~1.5 px between vertices on a face 64 px wide.
+constexpr int kNu = 96;  // around the head (azimuth)
+constexpr int kNv = 72;   // bottom to top (elevation)
 
 float half_height(const IdentityParams& id, float y) { return y >= 0 ? id.head_btop : id.head_bbot; }
+Vec3 rest_point(const IdentityParams& id, float s, float t, float* weight);
 
 // Azimuth/elevation of grid column i and row j. The cubic terms spend fewer
 // vertices on the back of the head and more on the face.
@@ -89,6 +90,14 @@ float hair_coverage(const IdentityParams& id, float theta, float y, float s) {
   else if (az < 100) line = side;
   else line = side + (back - side) * smoothstep(100, 130, az);
   return smoothstep(-0.03f, 0.03f, y - line);
+}
+
+// Rest point and front weight together (one base-depth evaluation).
+Vec3 rest_point(const IdentityParams& id, float s, float t, float* weight) {
+  float z = base_depth(id, s, t);
+  float w = smoothstep(0.0f, 0.3f, z / id.head_c);
+  if (weight) *weight = w;
+  return {s, t, w > 0 ? z + w * relief(id, s, t) : z};
 }
 
 void add_ring(Part& p, Vec3 c, float rx, float ry, float width, int segs, uint8_t mat) {
@@ -220,20 +229,18 @@ float head_half_width(const IdentityParams& id, float y) {
 }
 
 float face_front_weight(const IdentityParams& id, float s, float t) {
-  return smoothstep(0.08f, 0.45f, base_depth(id, s, t) / id.head_c);
+  return smoothstep(0.0f, 0.3f, base_depth(id, s, t) / id.head_c);
 }
 
-Vec3 face_rest_point(const IdentityParams& id, float s, float t) {
-  float z = base_depth(id, s, t);
-  float w = smoothstep(0.08f, 0.45f, z / id.head_c);
-  return {s, t, z + w * relief(id, s, t)};
-}
+Vec3 face_rest_point(const IdentityParams& id, float s, float t) { return rest_point(id, s, t, nullptr); }
 
 Vec2 brow_point(const IdentityParams& id, int side, float v, float* thickness) {
   float sg = side == 0 ? -1.0f : 1.0f;
   float inner = id.eye_dx - 0.9f * id.eye_w, outer = id.eye_dx + id.eye_w + id.brow_len;
   float x = sg * (inner + (outer - inner) * v);
-  float y = id.eye_y + id.brow_gap + id.brow_arch * std::sin(kPi * std::pow(v, 0.8f)) - 0.02f * v * v;
+  // Arch peaking a little past the middle: 4w(1-w) with w ~ v^0.8 (polynomial, runs per pixel).
+  float w = v * (1.25f - 0.25f * v);
+  float y = id.eye_y + id.brow_gap + id.brow_arch * 4 * w * (1 - w) - 0.02f * v * v;
   if (thickness) *thickness = id.brow_thick * (1 - 0.45f * v);
   return {x, y};
 }
@@ -344,8 +351,7 @@ std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id) {
       HeadAttr at;
       float w = 0;
       if (front >= 0) {
-        p = face_rest_point(id, x, y);
-        w = face_front_weight(id, x, y);
+        p = rest_point(id, x, y, &w);
         at.s = x;
       } else {
         float r2 = std::min(1.0f, (x / a) * (x / a) + sp * sp);

@@ -30,6 +30,7 @@ bool in_eye(const IdentityParams& id, int side, float s, float t, float margin) 
 }
 
 bool in_brow(const IdentityParams& id, int side, float s, float t, float* depth) {
+  if (std::fabs(t - (id.eye_y + id.brow_gap)) > 0.12f) return false;  // cheap reject
   Vec2 a = brow_point(id, side, 0), b = brow_point(id, side, 1);
   float v = (s - a.x) / (b.x - a.x);
   if (v < -0.03f || v > 1.03f) return false;
@@ -64,8 +65,8 @@ SurfaceSample shade_head(const IdentityParams& id, const ExpressionControls& c, 
                          float hair, float front, float hx, float hy) {
   const uint64_t tex = mix64(uint64_t(id.id) * 7919u + 17u);
   // Hair wins over everything; its edge is frayed by noise so the hairline is not a clean curve.
-  float hn = value_noise(tex ^ 0xA1, s * 40, t * 9);
-  if (hair + 0.25f * (hn - 0.5f) > 0.5f) {
+  float hn = hair > 0.37f ? value_noise(tex ^ 0xA1, s * 40, t * 9) : 0.0f;
+  if (hair > 0.37f && hair + 0.25f * (hn - 0.5f) > 0.5f) {
     float strand = value_noise(tex ^ 0xB2, s * 90, t * 14) * 0.6f + 0.4f * hn;
     return {kHair, id.hair * (0.65f + 0.7f * strand), 0.25f};
   }

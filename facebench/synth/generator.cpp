@@ -99,6 +99,10 @@ Sample Generator::sample(int64_t index) const {
       ymax = std::max(ymax, p.y);
     }
     out.box = {xmin, ymin, xmax - xmin, ymax - ymin};
+    out.focal = sc.cam.focal;
+    out.cx = sc.cam.cx;
+    out.cy = sc.cam.cy;
+    out.head_translation = f.translation;
     out.yaw = f.yaw;
     out.pitch = f.pitch;
     out.roll = f.roll;

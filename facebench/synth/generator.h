@@ -68,6 +68,10 @@ struct Sample {
   int emotion = 0;                      // AffectNet id 0..7
   float valence = 0, arousal = 0;
   std::array<float, 4> box{};           // x, y, w, h of the landmarks' bounding box
+  // Camera: pixel = (cx + focal * X / -Z, cy - focal * Y / -Z) for the camera-space
+  // point (X, Y, Z) = R(yaw, pitch, roll) * head_point + head_translation.
+  float focal = 0, cx = 0, cy = 0;
+  Vec3 head_translation{};
 };
 
 class Generator {

@@ -46,6 +46,18 @@ void render_faces(const Camera& cam, const Lighting& light, const std::vector<Fa
                   RenderResult& out) {
   const int W = cam.width, H = cam.height;
   SceneBuffers S;
+  size_t nv = 0, nt = 0;
+  for (const auto& f : faces) {
+    nv += f.model->rest.size() + f.model->body.pos.size() + f.model->sunglasses.pos.size();
+    nt += f.model->tris.size() + f.model->body.tris.size() + f.model->sunglasses.tris.size();
+  }
+  S.sv.reserve(nv);
+  S.normal.reserve(nv);
+  S.head.reserve(nv);
+  S.attr.reserve(nv);
+  S.tris.reserve(nt);
+  S.owner.reserve(nt);
+  S.mat.reserve(nt);
   std::vector<ExpressionControls> ctrl(faces.size());
   std::vector<Vec3> deformed;
   for (size_t i = 0; i < faces.size(); ++i) {
@@ -123,7 +135,9 @@ void render_faces(const Camera& cam, const Lighting& light, const std::vector<Fa
         default: albedo = Rgb{0.5f, 0.5f, 0.5f}; break;
       }
       float diff = std::max(0.0f, dot(n, L));
-      float sp = light.specular * spec * std::pow(std::max(0.0f, dot(n, Hv)), 24.0f);
+      float nh = std::max(0.0f, dot(n, Hv));
+      float nh3 = nh * nh * nh, nh6 = nh3 * nh3, nh12 = nh6 * nh6;  // nh^24 without pow
+      float sp = light.specular * spec * nh12 * nh12;
       float* px = out.image.at(x, y);
       px[0] = albedo.r * (light.ambient.r + light.diffuse.r * diff) + sp;
       px[1] = albedo.g * (light.ambient.g + light.diffuse.g * diff) + sp;

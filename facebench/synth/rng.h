@@ -71,7 +71,14 @@ class Rng {
 // Value noise on the plane, lattice hashed from a seed: cheap procedural texture
 // (4 hashes per lookup) with no tables to build.
 inline float lattice(uint64_t seed, int x, int y) {
-  return float(mix64(seed ^ (uint64_t(uint32_t(x)) << 32) ^ uint32_t(y)) >> 40) * (1.0f / 16777216.0f);
+  // A 32-bit integer hash: textures need no more quality, and this runs per pixel.
+  uint32_t h = uint32_t(seed) ^ uint32_t(seed >> 32);
+  h ^= uint32_t(x) * 0x27D4EB2Du;
+  h = (h ^ (h >> 15)) * 0x2C1B3C6Du;
+  h ^= uint32_t(y) * 0x165667B1u;
+  h = (h ^ (h >> 12)) * 0x297A2D39u;
+  h ^= h >> 15;
+  return float(h >> 8) * (1.0f / 16777216.0f);
 }
 inline float value_noise(uint64_t seed, float x, float y) {
   float fx = std::floor(x), fy = std::floor(y);
