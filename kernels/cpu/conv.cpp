@@ -1,4 +1,6 @@
-// CPU convolution via GEMM.
+// CPU convolution via GEMM: the double-precision path, the float
+// pointwise cases and the geometries conv_direct.cpp does not take (float
+// convolutions otherwise run the direct / implicit-GEMM kernels there).
 //
 // A patch matrix row holds, for one output pixel (n, oh, ow), the receptive
 // field of one group ordered (kh, kw, c): with NHWC input each (kh, kw) tap is
@@ -16,8 +18,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/gemm.h"
 
 namespace fb::kernels::cpu {
@@ -118,6 +122,8 @@ void add_bias(int64_t r0, int64_t rows, int64_t O, const T* bias, T* y) {
 
 template <typename T>
 void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  if constexpr (std::is_same_v<T, float>)
+    if (conv2d_forward_direct(g, x, w, bias, y)) return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   if (P == 0 || g.O == 0) return;
   const std::vector<T> wr = repack_weight(g, w);
@@ -151,6 +157,8 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
 
 template <typename T>
 void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
+  if constexpr (std::is_same_v<T, float>)
+    if (!is_pointwise(g) && conv2d_backward_input_direct(g, dy, w, dx)) return;
   const int64_t Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   const int64_t nx = g.N * g.H * g.W * g.C, plane = g.OH * g.OW;
   if (nx == 0) return;
@@ -185,6 +193,8 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
 
 template <typename T>
 void conv2d_backward_weight(const ConvGeom& g, const T* dy, const T* x, T* dw) {
+  if constexpr (std::is_same_v<T, float>)
+    if (!is_pointwise(g) && conv2d_backward_weight_implicit(g, dy, x, dw)) return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   const int64_t nw = g.O * Kc;
   if (nw == 0) return;

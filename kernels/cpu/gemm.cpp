@@ -1,155 +1,86 @@
-// Packed, cache-blocked GEMM in the Goto/BLIS style:
-//
-//   for jc (NC columns of C)            B panel  [KC x NC] packed, lives in L3
-//     for pc (KC of the K dimension)
-//       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide micro-panels
-//       for ic (MC rows of C)           A block  [MC x KC] packed, lives in L2
-//         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall micro-panels
-//         for jr, ir: MR x NR micro-kernel (accumulators in registers)
-//
-// All threads of one team share the packed buffers: they pack cooperatively
-// and split the micro-tiles of each block, with a barrier between phases.
-// The micro-kernel is written with GCC/Clang vector extensions so that the
-// compiler emits full-width FMAs for whatever -march it targets; hand-tuned
-// assembly kernels can replace it behind the same packing.
+// Plain-matrix GEMM on top of the packed driver (gemm_driver.h): blocking
+// from the cache sizes, and the packers for row-major / transposed operands.
 #include "kernels/cpu/gemm.h"
-
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
+
+#include "kernels/cpu/gemm_driver.h"
 
 namespace fb::kernels::cpu {
-namespace {
 
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
-
-// Blocking per element type. The micro-tile is MR rows by NV vectors; with
-// 32-byte vectors that is 6x16 floats (12 accumulators of 16 AVX2 registers).
-template <typename T>
-struct Blocking {
-  static constexpr int VL = kVecBytes / int(sizeof(T));  // elements per vector
-  static constexpr int NV = 2;                          // vectors per micro-row
-  static constexpr int MR = 6;
-  static constexpr int NR = VL * NV;
-  static constexpr int64_t KC = 256;
-  static constexpr int64_t MC = MR * 24;
-  static constexpr int64_t NC = NR * 128;
-};
-
-// Below this many multiply-adds a parallel region costs more than it saves.
-constexpr double kParallelFlops = 48.0 * 48.0 * 48.0;
-
-// Packing buffers, per thread that calls gemm, grown on demand and reused so
-// that repeated calls (e.g. conv tiles) do not allocate.
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-template <typename T>
-struct Workspace {
-  std::unique_ptr<T[], AlignedFree> a, b;
-  size_t a_size = 0, b_size = 0;
-  static T* grow(std::unique_ptr<T[], AlignedFree>& buf, size_t& have, size_t need) {
-    if (need > have) {
-      const size_t bytes = (need * sizeof(T) + 63) / 64 * 64;
-      buf.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
-      have = need;
-    }
-    return buf.get();
-  }
-};
-template <typename T>
-Workspace<T>& workspace() {
-  static thread_local Workspace<T> ws;
-  return ws;
+GemmBlocking gemm_blocking(int mr, int nr, int elem) {
+  const CacheSizes& cs = cache_sizes();
+  auto round_down = [](int64_t v, int64_t m) { return std::max<int64_t>(m, v / m * m); };
+  // KC: the A micro-panel [MR x KC] takes about half of L1, leaving room
+  // for the B vectors in flight and the C tile. Longer KC amortises the C
+  // update (one load+store of the tile per KC steps).
+  int64_t kc = round_down(cs.l1d / 2 / (int64_t(mr) * elem), 8);
+  kc = std::clamp<int64_t>(kc, 128, 512);
+  // NC: the packed B block [KC x NC] takes about half of L2.
+  int64_t nc = round_down(cs.l2 / 2 / (kc * elem), nr);
+  nc = std::clamp<int64_t>(nc, int64_t(nr), 4096 / nr * nr);
+  // MC: the packed A block [MC x KC] takes a share of L3 (two threads'
+  // blocks and their B traffic must fit); large MC means B is packed once.
+  int64_t mc = round_down(cs.l3 / 4 / (kc * elem), mr);
+  mc = std::clamp<int64_t>(mc, int64_t(mr), 8192 / mr * mr);
+  if (const char* e = std::getenv("FB_GEMM_KC")) kc = std::max<int64_t>(8, std::atol(e));
+  if (const char* e = std::getenv("FB_GEMM_NC")) nc = round_down(std::atol(e), nr);
+  return {kc, mc, nc};
 }
 
-// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels:
-// panel r holds ap[r*MR*kc + k*MR + i]; rows past mc are zero.
-template <typename T, int MR>
-void pack_a_panel(bool trans, const T* A, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc,
-                  T* dst) {
+template <typename T>
+void MatrixPackA<T>::operator()(int64_t i0, int64_t rows, int64_t p0, int64_t kc, T* dst) const {
+  const int MR = mr;
   if (!trans) {
-    for (int64_t i = 0; i < MR; ++i) {
-      if (i < rows) {
-        const T* src = A + (i0 + i) * lda + p0;
-        for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = src[k];
-      } else {
-        for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = T(0);
-      }
-    }
-  } else {
-    for (int64_t k = 0; k < kc; ++k) {
-      const T* src = A + (p0 + k) * lda + i0;
-      int64_t i = 0;
-      for (; i < rows; ++i) dst[k * MR + i] = src[i];
-      for (; i < MR; ++i) dst[k * MR + i] = T(0);
-    }
-  }
-}
-
-// Packs rows [p0, p0+kc) x cols [j0, j0+cols) of op(B) into one NR-wide
-// panel: bp[k*NR + j]; columns past `cols` are zero.
-template <typename T, int NR>
-void pack_b_panel(bool trans, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, T* dst) {
-  if (!trans) {
-    for (int64_t k = 0; k < kc; ++k) {
-      const T* src = B + (p0 + k) * ldb + j0;
-      int64_t j = 0;
-      for (; j < cols; ++j) dst[k * NR + j] = src[j];
-      for (; j < NR; ++j) dst[k * NR + j] = T(0);
-    }
-  } else {
-    for (int64_t j = 0; j < NR; ++j) {
-      if (j < cols) {
-        const T* src = B + (j0 + j) * ldb + p0;
-        for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = src[k];
-      } else {
-        for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = T(0);
-      }
-    }
-  }
-}
-
-// C[0:mr, 0:nr] = alpha * Apanel @ Bpanel + beta * C, for the packed panels.
-// The MR x NR accumulator block stays in vector registers across the k loop.
-template <typename T>
-void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c, int64_t ldc,
-                  int64_t mr, int64_t nr, T alpha, T beta) {
-  using Bl = Blocking<T>;
-  constexpr int MR = Bl::MR, NV = Bl::NV, VL = Bl::VL, NR = Bl::NR;
-  typedef T vec __attribute__((vector_size(kVecBytes)));
-  vec acc[MR][NV];
-  for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = vec{};
-  for (int64_t k = 0; k < kc; ++k) {
-    vec bv[NV];
-    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * NR + v * VL, sizeof(vec));
-    for (int i = 0; i < MR; ++i) {
-      const T ai = a[k * MR + i];
-      for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
-    }
-  }
-  alignas(64) T tile[MR][NR];
-  for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) std::memcpy(&tile[i][v * VL], &acc[i][v], sizeof(vec));
-  for (int64_t i = 0; i < mr; ++i) {
-    T* crow = c + i * ldc;
-    if (beta == T(0)) {
-      for (int64_t j = 0; j < nr; ++j) crow[j] = alpha * tile[i][j];
+    // Row-major A: MR row streams, interleaved k by k.
+    if (rows == MR) {
+      const T* src = a + i0 * lda + p0;
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i * lda + k];
     } else {
-      for (int64_t j = 0; j < nr; ++j) crow[j] = alpha * tile[i][j] + beta * crow[j];
+      for (int64_t k = 0; k < kc; ++k) {
+        int64_t i = 0;
+        for (; i < rows; ++i) dst[k * MR + i] = a[(i0 + i) * lda + p0 + k];
+        for (; i < MR; ++i) dst[k * MR + i] = T(0);
+      }
+    }
+  } else {
+    // A stored [K, M]: every k is a contiguous run of MR values.
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* src = a + (p0 + k) * lda + i0;
+      std::memcpy(dst + k * MR, src, size_t(rows) * sizeof(T));
+      for (int64_t i = rows; i < MR; ++i) dst[k * MR + i] = T(0);
     }
   }
 }
+
+template <typename T>
+void MatrixPackB<T>::operator()(int64_t p0, int64_t kc, int64_t j0, int64_t cols, T* dst) const {
+  const int NR = nr;
+  if (!trans) {
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* src = b + (p0 + k) * ldb + j0;
+      std::memcpy(dst + k * NR, src, size_t(cols) * sizeof(T));
+      for (int64_t j = cols; j < NR; ++j) dst[k * NR + j] = T(0);
+    }
+  } else {
+    // B stored [N, K]: gather NR column streams.
+    if (cols < NR) std::fill(dst, dst + kc * NR, T(0));
+    for (int64_t j = 0; j < cols; ++j) {
+      const T* src = b + (j0 + j) * ldb + p0;
+      for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = src[k];
+    }
+  }
+}
+
+template struct MatrixPackA<float>;
+template struct MatrixPackA<double>;
+template struct MatrixPackB<float>;
+template struct MatrixPackB<double>;
+
+namespace {
 
 template <typename T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
@@ -160,60 +91,31 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 }  // namespace
 
 template <typename T>
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  using Bl = Blocking<T>;
-  constexpr int MR = Bl::MR, NR = Bl::NR;
+void gemm_with(const MicroKernel<T>& uk, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+               const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) {
     scale_c(M, N, beta, C, ldc);
     return;
   }
-  const int64_t KC = std::min<int64_t>(Bl::KC, K);
-  const int64_t NC = std::min<int64_t>(Bl::NC, (N + NR - 1) / NR * NR);
-  const int64_t MC = std::min<int64_t>(Bl::MC, (M + MR - 1) / MR * MR);
-  Workspace<T>& ws = workspace<T>();
-  T* const abuf = Workspace<T>::grow(ws.a, ws.a_size, size_t(MC * KC));
-  T* const bbuf = Workspace<T>::grow(ws.b, ws.b_size, size_t(KC * NC));
-  const bool parallel =
-      !omp_in_parallel() && omp_get_max_threads() > 1 && double(M) * double(N) * double(K) > kParallelFlops;
-
-#pragma omp parallel if (parallel)
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    const int64_t nc = std::min(NC, N - jc);
-    const int64_t n_panels = (nc + NR - 1) / NR;
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      const int64_t kc = std::min(KC, K - pc);
-      // Later K slices accumulate onto what the first slice wrote.
-      const T beta_k = pc == 0 ? beta : T(1);
-#pragma omp for schedule(static)
-      for (int64_t jp = 0; jp < n_panels; ++jp)
-        pack_b_panel<T, NR>(trans_b, B, ldb, pc, kc, jc + jp * NR, std::min<int64_t>(NR, nc - jp * NR),
-                            bbuf + jp * NR * kc);
-      for (int64_t ic = 0; ic < M; ic += MC) {
-        const int64_t mc = std::min(MC, M - ic);
-        const int64_t m_panels = (mc + MR - 1) / MR;
-#pragma omp for schedule(static)
-        for (int64_t ip = 0; ip < m_panels; ++ip)
-          pack_a_panel<T, MR>(trans_a, A, lda, ic + ip * MR, std::min<int64_t>(MR, mc - ip * MR), pc, kc,
-                              abuf + ip * MR * kc);
-        // Consecutive tiles of one thread share the B micro-panel (L1) and
-        // sweep the A block (L2).
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t jp = 0; jp < n_panels; ++jp)
-          for (int64_t ip = 0; ip < m_panels; ++ip) {
-            const int64_t i = ic + ip * MR, j = jc + jp * NR;
-            micro_kernel<T>(kc, abuf + ip * MR * kc, bbuf + jp * NR * kc, C + i * ldc + j, ldc,
-                            std::min<int64_t>(MR, M - i), std::min<int64_t>(NR, N - j), alpha, beta_k);
-          }
-      }
-    }
-  }
+  const MatrixPackA<T> pa{A, lda, trans_a, uk.mr};
+  const MatrixPackB<T> pb{B, ldb, trans_b, uk.nr};
+  gemm_packed<T>(M, N, K, alpha, pa, pb, beta, C, ldc, &uk);
 }
 
-template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
-                          int64_t, float, float*, int64_t);
-template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
-                           int64_t, double, double*, int64_t);
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  gemm_with<T>(micro_kernel_for<T>(active_isa()), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+#define FB_INSTANTIATE_GEMM(T)                                                                                    \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, \
+                        int64_t);                                                                                 \
+  template void gemm_with<T>(const MicroKernel<T>&, bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
+                             const T*, int64_t, T, T*, int64_t);
+FB_INSTANTIATE_GEMM(float)
+FB_INSTANTIATE_GEMM(double)
+#undef FB_INSTANTIATE_GEMM
 
 }  // namespace fb::kernels::cpu

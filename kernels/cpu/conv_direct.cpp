@@ -1,0 +1,244 @@
+// Direct and implicit-GEMM float convolutions (NHWC x OIHW).
+//
+// Forward. Output pixels of one output row are tiled MR at a time (MR <= 14
+// on AVX-512, tiles balanced per row: 56 = 4 x 14, 28 = 2 x 14, 7 = 1 x 7).
+// For a tap (kh, kw) those MR pixels read MR input pixels sw*C floats apart,
+// so the direct-A kernel (direct_kernel.h) reads them in place; the packed
+// weight panel [taps][Cg][NR] supplies the NR output channels. The loop nest
+//   parallel over blocks of output rows    (A block: ~L2/4 of input rows)
+//     for group, output panel (NR), channel chunk (B chunk <= L2/2)
+//       for each output row of the block, each MR tile: micro-kernel
+// keeps the weight chunk and the input rows of a block in L2 while every
+// tile is computed once, accumulating all taps and channels in registers.
+// Zero padding is materialised once (one cheap pass) so the kernel has no
+// bounds checks.
+//
+// Backward input, stride 1: dx = conv(dy, w') with w'[c][o] = w[o][c]
+// spatially flipped and padding d*(K-1) - pad: the same forward kernel.
+//
+// Backward weight: dW_g[Og, taps*Cg] = dy_g^T[Og, P] @ patches[P, taps*Cg]
+// through the packed GEMM driver, whose B packer copies each pixel's
+// channel runs straight from the padded input (implicit im2col) and whose A
+// packer copies dy rows (already "transposed" for a broadcast operand).
+#include "kernels/cpu/conv_direct.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/cpu/direct_kernel.h"
+#include "kernels/cpu/gemm_driver.h"
+
+namespace fb::kernels::cpu {
+namespace {
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using FloatBuf = std::unique_ptr<float[], FreeDeleter>;
+
+FloatBuf alloc_floats(size_t n) {
+  const size_t bytes = std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64);
+  return FloatBuf(static_cast<float*>(std::aligned_alloc(64, bytes)));
+}
+
+// The input with its zero border, or the input itself when there is none.
+struct PaddedInput {
+  FloatBuf buf;
+  const float* data = nullptr;
+  int64_t Hp = 0, Wp = 0;
+};
+
+PaddedInput pad_input(const ConvGeom& g, const float* x) {
+  PaddedInput p;
+  const int64_t ph = g.p.pad_h, pw = g.p.pad_w, C = g.C;
+  p.Hp = g.H + 2 * ph;
+  p.Wp = g.W + 2 * pw;
+  if (ph == 0 && pw == 0) {
+    p.data = x;
+    return p;
+  }
+  p.buf = alloc_floats(size_t(g.N * p.Hp * p.Wp * C));
+  float* d = p.buf.get();
+  const int64_t Hp = p.Hp, Wp = p.Wp;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < g.N * Hp; ++r) {
+    const int64_t n = r / Hp, h = r % Hp - ph;
+    float* row = d + r * Wp * C;
+    if (h < 0 || h >= g.H) {
+      std::memset(row, 0, size_t(Wp * C) * sizeof(float));
+      continue;
+    }
+    std::memset(row, 0, size_t(pw * C) * sizeof(float));
+    std::memcpy(row + pw * C, x + (n * g.H + h) * g.W * C, size_t(g.W * C) * sizeof(float));
+    std::memset(row + (pw + g.W) * C, 0, size_t(pw * C) * sizeof(float));
+  }
+  p.data = d;
+  return p;
+}
+
+// Offsets (in floats) of each tap from the top-left input pixel of a window.
+std::vector<int64_t> tap_offsets(const ConvGeom& g, int64_t Wp) {
+  std::vector<int64_t> off;
+  for (int64_t kh = 0; kh < g.KH; ++kh)
+    for (int64_t kw = 0; kw < g.KW; ++kw) off.push_back((kh * g.p.dilation_h * Wp + kw * g.p.dilation_w) * g.C);
+  return off;
+}
+
+}  // namespace
+
+bool conv2d_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  const DirectKernel& dk = direct_kernel(active_isa());
+  const int64_t NR = dk.nr, taps = g.KH * g.KW, Cg = g.cin_per_group(), Og = g.cout_per_group();
+  const int64_t R = g.N * g.OH;  // output rows
+  if (R == 0 || g.OW == 0 || g.O == 0) return true;
+  const PaddedInput xp = pad_input(g, x);
+  const std::vector<int64_t> toff = tap_offsets(g, xp.Wp);
+
+  // Channel chunks: one chunk of packed weights [taps][cq][NR] fits L2/2.
+  const CacheSizes& cs = cache_sizes();
+  const int64_t panel_bytes = taps * Cg * NR * int64_t(sizeof(float));
+  const int64_t nq = std::max<int64_t>(1, (panel_bytes + cs.l2 / 2 - 1) / (cs.l2 / 2));
+  const int64_t cb = (Cg + nq - 1) / nq;
+  const int64_t npanel = (Og + NR - 1) / NR;
+
+  // Weights packed per (group, panel): [chunk][tap][c in chunk][NR], zero
+  // beyond Og.
+  FloatBuf wp = alloc_floats(size_t(g.p.groups * npanel * taps * Cg * NR));
+  auto wp_at = [&](int64_t grp, int64_t panel, int64_t q) {
+    return wp.get() + ((grp * npanel + panel) * Cg + q * cb) * taps * NR;
+  };
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t grp = 0; grp < g.p.groups; ++grp)
+    for (int64_t panel = 0; panel < npanel; ++panel)
+      for (int64_t q = 0; q < nq; ++q) {
+        const int64_t c0 = q * cb, cq = std::min(cb, Cg - c0);
+        float* dst = wp_at(grp, panel, q);
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t c = 0; c < cq; ++c, dst += NR)
+            for (int64_t j = 0; j < NR; ++j) {
+              const int64_t o = panel * NR + j;
+              dst[j] = o < Og ? w[((grp * Og + o) * Cg + c0 + c) * taps + t] : 0.0f;
+            }
+      }
+
+  // Output-row blocks whose input rows take about a quarter of L2, at least
+  // a few blocks per thread.
+  const int64_t row_bytes = xp.Wp * g.C * int64_t(sizeof(float)) * g.p.stride_h;
+  int64_t rb = std::max<int64_t>(1, (cs.l2 / 4) / std::max<int64_t>(1, row_bytes));
+  const int64_t nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  rb = std::min(rb, std::max<int64_t>(1, R / (4 * nt)));
+  const int64_t nblocks = (R + rb - 1) / rb;
+  const int64_t ntile = (g.OW + dk.max_mr - 1) / dk.max_mr;
+  const int64_t lda = g.p.stride_w * g.C;
+
+#pragma omp parallel for schedule(dynamic, 1) if (nt > 1)
+  for (int64_t blk = 0; blk < nblocks; ++blk) {
+    const int64_t r0 = blk * rb, r1 = std::min(R, r0 + rb);
+    std::vector<const float*> seg(static_cast<size_t>(taps), nullptr);
+    for (int64_t grp = 0; grp < g.p.groups; ++grp)
+      for (int64_t panel = 0; panel < npanel; ++panel) {
+        const int64_t nr = std::min(NR, Og - panel * NR);
+        for (int64_t q = 0; q < nq; ++q) {
+          const int64_t cq = std::min(cb, Cg - q * cb);
+          const float* b = wp_at(grp, panel, q);
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t n = r / g.OH, oh = r % g.OH;
+            const float* in_row = xp.data + ((n * xp.Hp + oh * g.p.stride_h) * xp.Wp) * g.C + grp * Cg + q * cb;
+            float* out_row = y + r * g.OW * g.O + grp * Og + panel * NR;
+            int64_t ow = 0;
+            for (int64_t t = 0; t < ntile; ++t) {
+              const int64_t mr = g.OW / ntile + (t < g.OW % ntile ? 1 : 0);
+              const float* base = in_row + ow * lda;
+              for (int64_t s = 0; s < taps; ++s) seg[size_t(s)] = base + toff[size_t(s)];
+              dk.fn[mr](taps, seg.data(), lda, cq, b, out_row + ow * g.O, g.O, nr, q > 0 ? 1.0f : 0.0f);
+              ow += mr;
+            }
+          }
+        }
+      }
+    if (bias)
+      for (int64_t p = r0 * g.OW; p < r1 * g.OW; ++p)
+        for (int64_t o = 0; o < g.O; ++o) y[p * g.O + o] += bias[o];
+  }
+  return true;
+}
+
+bool conv2d_backward_input_direct(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  const auto& p = g.p;
+  const int64_t pad_h = p.dilation_h * (g.KH - 1) - p.pad_h, pad_w = p.dilation_w * (g.KW - 1) - p.pad_w;
+  if (p.stride_h != 1 || p.stride_w != 1 || pad_h < 0 || pad_w < 0) return false;
+  // The transposed problem: dy is the input, dx the output.
+  ConvGeom t = g;
+  t.H = g.OH;
+  t.W = g.OW;
+  t.C = g.O;
+  t.O = g.C;
+  t.OH = g.H;
+  t.OW = g.W;
+  t.p.pad_h = pad_h;
+  t.p.pad_w = pad_w;
+  const int64_t Cg = g.cin_per_group(), Og = g.cout_per_group(), taps = g.KH * g.KW;
+  // w'[grp*Cg + c][o][kh][kw] = w[grp*Og + o][c][KH-1-kh][KW-1-kw].
+  std::vector<float> wt(size_t(g.O * Cg * taps));
+  for (int64_t grp = 0; grp < p.groups; ++grp)
+    for (int64_t o = 0; o < Og; ++o)
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t s = 0; s < taps; ++s)
+          wt[size_t(((grp * Cg + c) * Og + o) * taps + (taps - 1 - s))] = w[((grp * Og + o) * Cg + c) * taps + s];
+  return conv2d_forward_direct(t, dy, wt.data(), nullptr, dx);
+}
+
+bool conv2d_backward_weight_implicit(const ConvGeom& g, const float* dy, const float* x, float* dw) {
+  const int64_t taps = g.KH * g.KW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = taps * Cg;
+  const int64_t P = g.N * g.OH * g.OW, plane = g.OH * g.OW;
+  if (g.O == 0 || Kc == 0) return true;
+  if (P == 0) {
+    std::fill(dw, dw + g.O * Kc, 0.0f);
+    return true;
+  }
+  const PaddedInput xp = pad_input(g, x);
+  const std::vector<int64_t> toff = tap_offsets(g, xp.Wp);
+  const MicroKernel<float> uk = micro_kernel_f32(active_isa());
+  std::vector<float> dwr(size_t(Og * Kc));
+  for (int64_t grp = 0; grp < g.p.groups; ++grp) {
+    // A = dy_g^T: row o, column p is dy[p, grp*Og + o]; a k step is one pixel.
+    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+      const int MR = uk.mr;
+      for (int64_t k = 0; k < kc; ++k) {
+        std::memcpy(dst + k * MR, dy + (p0 + k) * g.O + grp * Og + i0, size_t(rows) * sizeof(float));
+        for (int64_t i = rows; i < MR; ++i) dst[k * MR + i] = 0.0f;
+      }
+    };
+    // B = patches: row p, column tap*Cg + c is the padded input under tap.
+    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+      const int NR = uk.nr;
+      for (int64_t k = 0; k < kc; ++k) {
+        const int64_t pix = p0 + k, n = pix / plane, oh = (pix % plane) / g.OW, ow = pix % g.OW;
+        const float* base =
+            xp.data + ((n * xp.Hp + oh * g.p.stride_h) * xp.Wp + ow * g.p.stride_w) * g.C + grp * Cg;
+        float* d = dst + k * NR;
+        int64_t j = j0;
+        while (j < j0 + cols) {
+          const int64_t tap = j / Cg, c = j % Cg, len = std::min(Cg - c, j0 + cols - j);
+          std::memcpy(d + (j - j0), base + toff[size_t(tap)] + c, size_t(len) * sizeof(float));
+          j += len;
+        }
+        for (int64_t jj = cols; jj < NR; ++jj) d[jj] = 0.0f;
+      }
+    };
+    // A deep K (all pixels) and a small C: a longer KC halves the C traffic.
+    gemm_packed<float>(Og, Kc, P, 1.0f, pack_a, pack_b, 0.0f, dwr.data(), Kc, &uk, 512);
+    for (int64_t o = 0; o < Og; ++o)
+      for (int64_t s = 0; s < taps; ++s)
+        for (int64_t c = 0; c < Cg; ++c)
+          dw[((grp * Og + o) * Cg + c) * taps + s] = dwr[size_t(o * Kc + s * Cg + c)];
+  }
+  return true;
+}
+
+}  // namespace fb::kernels::cpu
