@@ -25,7 +25,7 @@ void Progress::update(int64_t done, const std::string& status) {
     draw(false);
   } else {
     int decile = total_ > 0 ? static_cast<int>(10 * done_ / total_) : 10;
-    if (decile == last_decile_) return;
+    if (decile == last_decile_ || done_ >= total_) return;  // the last line is finish()'s
     last_decile_ = decile;
     draw(false);
   }
