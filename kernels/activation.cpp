@@ -1,6 +1,7 @@
 // Tensor-level activations: argument checks, then the reference or CPU kernel
 // for the dtype. Elementwise, so any shape; the output is contiguous.
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/ops.h"
 #include "kernels/ref/activation.h"
@@ -28,6 +29,7 @@ void check_operand(const std::string& op, const char* name, const Tensor& t) {
 }  // namespace
 
 Tensor activation_forward(Activation a, const Tensor& x_) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::activation_forward(a, x_);
   const std::string op = activation_name(a);
   check_operand(op, "x", x_);
   const Tensor x = x_.contiguous();
@@ -44,6 +46,7 @@ Tensor activation_forward(Activation a, const Tensor& x_) {
 }
 
 Tensor activation_backward(Activation a, const Tensor& dy_, const Tensor& x_) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::activation_backward(a, dy_, x_);
   const std::string op = std::string(activation_name(a)) + "_backward";
   check_operand(op, "x", x_);
   check_operand(op, "dy", dy_);

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/ops.h"
 #include "kernels/ref/conv.h"
@@ -70,6 +71,7 @@ ConvGeom conv_geometry(const Shape& x, const Shape& w, const Conv2dParams& p, co
 }
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
+  if (x.defined() && x.device().is_cuda()) return cuda::conv2d_forward(x, w, bias, p);
   const char* op = "conv2d";
   check_float_cpu(op, "input", x);
   check_float_cpu(op, "weight", w);
@@ -95,6 +97,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, cons
 }
 
 Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_shape, const Conv2dParams& p) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_input(dy, w, x_shape, p);
   const char* op = "conv2d_backward_input";
   check_float_cpu(op, "grad_output", dy);
   check_float_cpu(op, "weight", w);
@@ -116,6 +119,7 @@ Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_s
 }
 
 Tensor conv2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_shape, const Conv2dParams& p) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_weight(dy, x, w_shape, p);
   const char* op = "conv2d_backward_weight";
   check_float_cpu(op, "grad_output", dy);
   check_float_cpu(op, "input", x);
@@ -137,6 +141,7 @@ Tensor conv2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_
 }
 
 Tensor conv2d_backward_bias(const Tensor& dy) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_bias(dy);
   const char* op = "conv2d_backward_bias";
   check_float_cpu(op, "grad_output", dy);
   FB_CHECK(dy.dim() == 4, op, ": grad_output must be 4-D NHWC, got ", shape_str(dy.shape()));

@@ -1,5 +1,6 @@
 // Tensor-level GEMM: argument checks, then the reference or CPU kernel.
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/ops.h"
 #include "kernels/ref/gemm.h"
@@ -9,6 +10,8 @@
 namespace fb::kernels {
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  if (a.defined() && b.defined() && (a.device().is_cuda() || b.device().is_cuda()))
+    return cuda::matmul(a, b, trans_a, trans_b);
   FB_CHECK(a.defined() && b.defined(), "matmul: undefined operand");
   FB_CHECK(a.dim() == 2 && b.dim() == 2, "matmul: operands must be 2-D, got a ", shape_str(a.shape()), ", b ",
            shape_str(b.shape()));

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/norm.h"
 #include "kernels/ops.h"
 #include "kernels/ref/norm.h"
@@ -58,6 +59,7 @@ void check_bn_input(const char* op, const Tensor& x) {
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x_, const Tensor& gamma_,
                                                             const Tensor& beta_, double eps) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::batch_norm_forward_train(x_, gamma_, beta_, eps);
   const char* op = "batch_norm";
   check_bn_input(op, x_);
   const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
@@ -79,6 +81,8 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x_, co
 
 Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
                                const Tensor& running_mean_, const Tensor& running_var_, double eps) {
+  if (x_.defined() && x_.device().is_cuda())
+    return cuda::batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
   const char* op = "batch_norm";
   check_bn_input(op, x_);
   const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
@@ -101,6 +105,7 @@ Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Ten
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy_, const Tensor& x_, const Tensor& gamma_,
                                                        const Tensor& mean_, const Tensor& invstd_) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::batch_norm_backward(dy_, x_, gamma_, mean_, invstd_);
   const char* op = "batch_norm_backward";
   check_bn_input(op, x_);
   check_operand(op, "dy", dy_, &x_);

@@ -1,6 +1,7 @@
 // Tensor-level pooling and resampling: argument checks (errors name the op and
 // the shapes), then the reference or CPU kernel for the dtype.
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/ops.h"
 #include "kernels/ref/pool.h"
@@ -72,6 +73,7 @@ PoolGeom pool_geometry(const Shape& x, const Pool2dParams& p, const char* op) {
 }
 
 std::tuple<Tensor, Tensor> max_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  if (x.defined() && x.device().is_cuda()) return cuda::max_pool2d_forward(x, p);
   const char* op = "max_pool2d";
   check_float_cpu(op, "input", x);
   const PoolGeom g = pool_geometry(x.shape(), p, op);
@@ -89,6 +91,7 @@ std::tuple<Tensor, Tensor> max_pool2d_forward(const Tensor& x, const Pool2dParam
 }
 
 Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape& x_shape) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::max_pool2d_backward(dy, indices, x_shape);
   const char* op = "max_pool2d_backward";
   check_float_cpu(op, "grad_output", dy);
   check_grad_nc(op, dy, x_shape);
@@ -120,6 +123,7 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
 }
 
 Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  if (x.defined() && x.device().is_cuda()) return cuda::avg_pool2d_forward(x, p);
   const char* op = "avg_pool2d";
   check_float_cpu(op, "input", x);
   const PoolGeom g = pool_geometry(x.shape(), p, op);
@@ -136,6 +140,7 @@ Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
 }
 
 Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::avg_pool2d_backward(dy, x_shape, p);
   const char* op = "avg_pool2d_backward";
   check_float_cpu(op, "grad_output", dy);
   const PoolGeom g = pool_geometry(x_shape, p, op);
@@ -155,6 +160,7 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dP
 }
 
 Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
+  if (x.defined() && x.device().is_cuda()) return cuda::adaptive_avg_pool2d_forward(x, out_h, out_w);
   const char* op = "adaptive_avg_pool2d";
   check_float_cpu(op, "input", x);
   check_nhwc(op, "input", x.shape());
@@ -175,6 +181,7 @@ Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w
 }
 
 Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::adaptive_avg_pool2d_backward(dy, x_shape);
   const char* op = "adaptive_avg_pool2d_backward";
   check_float_cpu(op, "grad_output", dy);
   check_grad_nc(op, dy, x_shape);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/cpu/softmax_loss.h"
 #include "kernels/ops.h"
 #include "kernels/ref/softmax_loss.h"
@@ -141,17 +142,27 @@ void check_point_loss(const std::string& op, PointLoss kind, const Tensor& pred,
 
 }  // namespace
 
-Tensor softmax_forward(const Tensor& x) { return softmax_like_forward(SoftmaxKind::Softmax, x); }
-Tensor log_softmax_forward(const Tensor& x) { return softmax_like_forward(SoftmaxKind::LogSoftmax, x); }
+Tensor softmax_forward(const Tensor& x) {
+  if (x.defined() && x.device().is_cuda()) return cuda::softmax_forward(x);
+  return softmax_like_forward(SoftmaxKind::Softmax, x);
+}
+Tensor log_softmax_forward(const Tensor& x) {
+  if (x.defined() && x.device().is_cuda()) return cuda::log_softmax_forward(x);
+  return softmax_like_forward(SoftmaxKind::LogSoftmax, x);
+}
 Tensor softmax_backward(const Tensor& dy, const Tensor& y) {
+  if (y.defined() && y.device().is_cuda()) return cuda::softmax_backward(dy, y);
   return softmax_like_backward(SoftmaxKind::Softmax, dy, y);
 }
 Tensor log_softmax_backward(const Tensor& dy, const Tensor& y) {
+  if (y.defined() && y.device().is_cuda()) return cuda::log_softmax_backward(dy, y);
   return softmax_like_backward(SoftmaxKind::LogSoftmax, dy, y);
 }
 
 Tensor cross_entropy_forward(const Tensor& logits_, const Tensor& labels_, double label_smoothing,
                              int64_t ignore_index, Reduction r) {
+  if (logits_.defined() && logits_.device().is_cuda())
+    return cuda::cross_entropy_forward(logits_, labels_, label_smoothing, ignore_index, r);
   const std::string op = "cross_entropy";
   const Tensor labels = check_cross_entropy(op, logits_, labels_, label_smoothing, ignore_index);
   const Tensor logits = logits_.contiguous();
@@ -167,6 +178,8 @@ Tensor cross_entropy_forward(const Tensor& logits_, const Tensor& labels_, doubl
 
 Tensor cross_entropy_backward(const Tensor& dloss_, const Tensor& logits_, const Tensor& labels_,
                               double label_smoothing, int64_t ignore_index, Reduction r) {
+  if (logits_.defined() && logits_.device().is_cuda())
+    return cuda::cross_entropy_backward(dloss_, logits_, labels_, label_smoothing, ignore_index, r);
   const std::string op = "cross_entropy_backward";
   const Tensor labels = check_cross_entropy(op, logits_, labels_, label_smoothing, ignore_index);
   const int64_t N = logits_.size(0), C = logits_.size(1);

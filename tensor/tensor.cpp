@@ -107,12 +107,22 @@ void copy_convert(const Tensor& dst, const Tensor& src) {
 
 }  // namespace
 
+namespace {
+DeviceCopyFn g_device_copy = nullptr;
+}
+void register_device_copy(DeviceCopyFn fn) { g_device_copy = fn; }
+
 // Declared in tensor/ops.h as well; defined here because views and copies need it.
 void copy_into(const Tensor& dst, const Tensor& src) {
   FB_CHECK(dst.shape() == src.shape(), "copy: destination shape ", shape_str(dst.shape()),
            " differs from source shape ", shape_str(src.shape()));
-  FB_CHECK(dst.device().is_cpu() && src.device().is_cpu(),
-           "copy: tensors on ", src.device().str(), " -> ", dst.device().str(), " need the device backend");
+  if (!dst.device().is_cpu() || !src.device().is_cpu()) {
+    FB_CHECK(g_device_copy != nullptr, "copy: tensors on ", src.device().str(), " -> ", dst.device().str(),
+             " need the device backend (not built, or not initialised: call fb::cuda::init())");
+    g_device_copy(dst, src);
+    dst.bump_version();
+    return;
+  }
   dispatch_dtype(dst.dtype(), [&](auto dz) {
     dispatch_dtype(src.dtype(), [&](auto sz) { copy_convert<decltype(dz), decltype(sz)>(dst, src); });
   });
@@ -121,13 +131,13 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 
 double Tensor::item() const {
   FB_CHECK(numel() == 1, "item: tensor of shape ", shape_str(shape()), " has ", numel(), " elements, not 1");
-  Tensor c = to(DType::f64).contiguous();
+  Tensor c = to(Device::cpu()).to(DType::f64).contiguous();
   return *c.data<double>();
 }
 
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
-  Tensor c = to(dtype_of<T>::value).contiguous();
+  Tensor c = to(Device::cpu()).to(dtype_of<T>::value).contiguous();
   const T* p = c.data<T>();
   return std::vector<T>(p, p + c.numel());
 }
@@ -329,7 +339,9 @@ Tensor Tensor::to(DType t) const {
 
 Tensor Tensor::to(Device d) const {
   if (d == device()) return *this;
-  FB_FAIL("to(", d.str(), "): moving tensors between devices needs the CUDA backend");
+  Tensor out = empty(shape(), dtype(), d);
+  copy_into(out, *this);
+  return out;
 }
 
 Tensor Tensor::detach() const {

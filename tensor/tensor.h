@@ -125,4 +125,10 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
+// Copies that involve a non-CPU tensor (host<->device, device<->device) are
+// delegated to the device backend, which registers this hook when it starts
+// (fb::cuda::init()). copy_into() validates shapes and bumps the version.
+using DeviceCopyFn = void (*)(const Tensor& dst, const Tensor& src);
+void register_device_copy(DeviceCopyFn fn);
+
 }  // namespace fb

@@ -1,0 +1,40 @@
+#pragma once
+// Which implementation runs GEMM and convolution for CUDA tensors, and which
+// arithmetic f32 tensors get on tensor cores. Per thread, like CpuBackend.
+//   Own:    the hand-written kernels of kernels/cuda (the default);
+//   Vendor: cuBLAS for GEMM, cuDNN for convolution (the expert baseline).
+//   Fp32Math::Exact: f32 operands use plain f32 FMA (bitwise-close to the CPU);
+//   Fp32Math::Tf32:  f32 operands are rounded to TF32 for tensor cores
+//                    (~1e-3 relative error, several times faster).
+// bf16 operands always use tensor cores with f32 accumulation.
+namespace fb::kernels {
+
+enum class CudaBackend { Own, Vendor };
+enum class Fp32Math { Exact, Tf32 };
+
+CudaBackend cuda_backend();
+void set_cuda_backend(CudaBackend b);
+const char* cuda_backend_name(CudaBackend b);
+Fp32Math cuda_fp32_math();
+void set_cuda_fp32_math(Fp32Math m);
+
+class CudaBackendGuard {
+ public:
+  explicit CudaBackendGuard(CudaBackend b, Fp32Math m = cuda_fp32_math())
+      : prev_(cuda_backend()), prev_math_(cuda_fp32_math()) {
+    set_cuda_backend(b);
+    set_cuda_fp32_math(m);
+  }
+  ~CudaBackendGuard() {
+    set_cuda_backend(prev_);
+    set_cuda_fp32_math(prev_math_);
+  }
+  CudaBackendGuard(const CudaBackendGuard&) = delete;
+  CudaBackendGuard& operator=(const CudaBackendGuard&) = delete;
+
+ private:
+  CudaBackend prev_;
+  Fp32Math prev_math_;
+};
+
+}  // namespace fb::kernels

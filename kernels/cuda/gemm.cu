@@ -1,0 +1,76 @@
+// Tensor-level matmul for CUDA tensors: checks, then the own GEMM engine
+// (igemm.cuh) or cuBLAS. A transposed view that is contiguous in the other
+// order is consumed as is by flipping its transpose flag (no copy).
+#include "kernels/cuda/backend.h"
+#include "kernels/cuda/igemm.cuh"
+#include "kernels/cuda/ops.h"
+#include "kernels/cuda/vendor/vendor.h"
+
+namespace fb::kernels::cuda {
+namespace {
+
+// Row-major A is K-contiguous; A stored transposed ([K, M]) is M-contiguous.
+// For B ([K, N] row-major) it is the other way round.
+template <typename T, bool AKC, bool BKC>
+void own_gemm(int M, int N, int K, const T* A, const T* B, T* C, bool tf32) {
+  constexpr int V = igemm::kVec<T>;
+  const int64_t lda = AKC ? K : M, ldb = BKC ? K : N;
+  igemm::MatLoader<T, AKC> la{A, M, K, lda, (AKC ? K : M) % V == 0 && lda % V == 0 && igemm::aligned16(A)};
+  igemm::MatLoader<T, BKC> lb{B, N, K, ldb, (BKC ? K : N) % V == 0 && ldb % V == 0 && igemm::aligned16(B)};
+  igemm::StoreEpi<T> epi{C, N, nullptr};
+  igemm::run(M, N, K, 1, tf32, la, lb, epi);
+}
+
+template <typename T>
+void own_gemm_any(bool ta, bool tb, int M, int N, int K, const T* A, const T* B, T* C, bool tf32) {
+  // A K-contiguous unless transposed; B K-contiguous only when transposed.
+  if (!ta && !tb) own_gemm<T, true, false>(M, N, K, A, B, C, tf32);
+  else if (!ta && tb) own_gemm<T, true, true>(M, N, K, A, B, C, tf32);
+  else if (ta && !tb) own_gemm<T, false, false>(M, N, K, A, B, C, tf32);
+  else own_gemm<T, false, true>(M, N, K, A, B, C, tf32);
+}
+
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  const std::string op = "matmul";
+  check_operand(op, "a", a, true);
+  check_operand(op, "b", b, true, &a);
+  FB_CHECK(a.dim() == 2 && b.dim() == 2, "matmul: operands must be 2-D, got a ", shape_str(a.shape()), ", b ",
+           shape_str(b.shape()));
+  const int64_t M = trans_a ? a.size(1) : a.size(0), K = trans_a ? a.size(0) : a.size(1);
+  const int64_t Kb = trans_b ? b.size(1) : b.size(0), N = trans_b ? b.size(0) : b.size(1);
+  FB_CHECK(K == Kb, "matmul: inner dimensions differ: op(a) is [", M, ", ", K, "], op(b) is [", Kb, ", ", N, "]");
+  FB_CHECK(M < (int64_t(1) << 31) && N < (int64_t(1) << 31) && K < (int64_t(1) << 31),
+           "matmul: dimensions must be below 2^31 on cuda");
+  auto as_matrix = [](const Tensor& t, bool& trans) {
+    if (t.is_contiguous()) return t;
+    if (t.transpose(0, 1).is_contiguous()) {
+      trans = !trans;
+      return t.transpose(0, 1);
+    }
+    return t.contiguous();
+  };
+  bool ta = trans_a, tb = trans_b;
+  const Tensor A = as_matrix(a, ta), B = as_matrix(b, tb);
+  Tensor c = Tensor::empty({M, N}, a.dtype(), a.device());
+  if (c.numel() == 0) return c;
+  if (K == 0) {  // an empty sum: zeros
+    FB_CUDA_CHECK(cudaMemsetAsync(c.raw_data(), 0, c.nbytes(), fb::cuda::stream()));
+    return c;
+  }
+  const bool tf32 = cuda_fp32_math() == Fp32Math::Tf32;
+  if (cuda_backend() == CudaBackend::Vendor) {
+    vendor::gemm(ta, tb, int(M), int(N), int(K), a.dtype(), tf32, A.raw_data(), B.raw_data(), c.raw_data());
+    return c;
+  }
+  if (a.dtype() == DType::bf16)
+    own_gemm_any(ta, tb, int(M), int(N), int(K), static_cast<const __nv_bfloat16*>(A.raw_data()),
+                 static_cast<const __nv_bfloat16*>(B.raw_data()), static_cast<__nv_bfloat16*>(c.raw_data()), true);
+  else
+    own_gemm_any(ta, tb, int(M), int(N), int(K), A.data<float>(), B.data<float>(), c.data<float>(), tf32);
+  return c;
+}
+
+}  // namespace fb::kernels::cuda

@@ -1,0 +1,360 @@
+#pragma once
+// The GEMM engine behind matmul and all three convolution passes.
+//
+//   C[m, n] = sum_k A[m, k] * B[n, k]        (m < M, n < N, k < K)
+//
+// A and B are not matrices in memory but *loaders*: small structs that fetch
+// a vector of V elements of the logical operand (16 bytes: 8 bf16 or 4 f32)
+// along its contiguous direction, zero outside the problem. A plain matrix is
+// one loader (MatLoader); a convolution's input seen through its sliding
+// window is another (conv.cu): that is implicit GEMM, the im2col matrix is
+// never built. The result goes through an *epilogue* functor epi(m, n, v),
+// which stores (with bias, dtype conversion) or writes split-K partials.
+//
+// Two main loops share the loaders:
+//   * simt_gemm: f32 FMA, 128x128x8 block tile, 8x8 outputs per thread. Exact
+//     f32 arithmetic (what Fp32Math::Exact promises).
+//   * wmma_gemm: tensor cores through WMMA, bf16 (16x16x16) or TF32
+//     (16x16x8) with f32 accumulation, 128x128 block tile, 8 warps each
+//     computing 64x32.
+// Both double-buffer shared memory: while the tensor cores work on tile t,
+// the loads of tile t+1 are already in flight into registers; one barrier
+// per tile. Split-K (gridDim.z > 1) cuts K into chunks for problems with few
+// output tiles and a long K (convolution weight gradients).
+#include <mma.h>
+
+#include <type_traits>
+
+#include "kernels/cuda/common.cuh"
+
+namespace fb::kernels::cuda::igemm {
+
+template <typename T> __device__ __forceinline__ float to_f(T v) { return static_cast<float>(v); }
+template <> __device__ __forceinline__ float to_f(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T> __device__ __forceinline__ T from_f(float v) { return static_cast<T>(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 from_f(float v) { return __float2bfloat16(v); }
+
+// Elements per 16-byte vector.
+template <typename T> constexpr int kVec = 16 / sizeof(T);
+
+// ---- loaders ------------------------------------------------------------------
+// Interface: Elem, kKContig (vectors run along k, else along rows), and
+//   load(r, k, out): V = kVec<Elem> elements starting at (r, k) along the
+//   contiguous direction, zero where outside [rows) x [K).
+
+// A dense matrix. K-contiguous: element (r, k) at p[r * ld + k] (row-major A
+// [M, K], or B stored [N, K]). Row-contiguous: at p[k * ld + r] (A stored
+// [K, M], or B stored [K, N]). `vec` (decided on the host) says 16-byte loads
+// are legal: the contiguous extent and ld are multiples of V, p is aligned.
+template <typename T, bool KC>
+struct MatLoader {
+  using Elem = T;
+  static constexpr bool kKContig = KC;
+  const T* p;
+  int rows, K;
+  int64_t ld;
+  bool vec;
+  __device__ __forceinline__ void load(int r, int k, uint4& out) const {
+    constexpr int V = kVec<T>;
+    T* v = reinterpret_cast<T*>(&out);
+    if (vec) {
+      if (r < rows && k < K)
+        out = *reinterpret_cast<const uint4*>(p + (KC ? int64_t(r) * ld + k : int64_t(k) * ld + r));
+      else
+        out = make_uint4(0, 0, 0, 0);
+      return;
+    }
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const int rr = KC ? r : r + j, kk = KC ? k + j : k;
+      v[j] = (rr < rows && kk < K) ? p[KC ? int64_t(rr) * ld + kk : int64_t(kk) * ld + rr] : from_f<T>(0.f);
+    }
+  }
+};
+
+template <typename T>
+bool aligned16(const T* p) {
+  return (reinterpret_cast<uintptr_t>(p) & 15) == 0;
+}
+
+// ---- epilogues ----------------------------------------------------------------
+// out[m * ldc + n] = v (+ bias[n]), converted to T.
+template <typename T>
+struct StoreEpi {
+  T* out;
+  int64_t ldc;
+  const T* bias;
+  __device__ __forceinline__ void operator()(int m, int n, float v) const {
+    if (bias) v += to_f(bias[n]);
+    out[int64_t(m) * ldc + n] = from_f<T>(v);
+  }
+};
+
+// f32 partial sums of split z at ws[(z * M + m) * N + n].
+struct SplitKEpi {
+  float* ws;
+  int M, N;
+  __device__ __forceinline__ void operator()(int m, int n, float v) const {
+    ws[(int64_t(blockIdx.z) * M + m) * N + n] = v;
+  }
+};
+
+// ---- tile staging -------------------------------------------------------------
+// Moves one R x BK operand tile global -> registers -> shared memory. The
+// shared layout keeps the loader's contiguous direction innermost ([R][BK+P]
+// when K-contiguous, [BK][R+P] otherwise); the padding P (16 bytes) shifts
+// consecutive rows across banks so the tensor-core fragment loads do not
+// conflict, and keeps every row 16-byte aligned for vector stores.
+template <class L, int R, int BK, int THREADS>
+struct TileStage {
+  using T = typename L::Elem;
+  static constexpr int V = kVec<T>;
+  static constexpr int P = V;
+  static constexpr int LD = L::kKContig ? BK + P : R + P;
+  static constexpr int kElems = L::kKContig ? R * LD : BK * LD;
+  static constexpr int kVecsPerThread = R * BK / V / THREADS;
+  static_assert(R * BK % (V * THREADS) == 0, "tile must split evenly over threads");
+  uint4 regs[kVecsPerThread];
+
+  __device__ __forceinline__ void coords(int i, int& r, int& k) const {
+    const int v = threadIdx.x + i * THREADS;
+    if (L::kKContig) {
+      r = v / (BK / V);
+      k = (v % (BK / V)) * V;
+    } else {
+      k = v / (R / V);
+      r = (v % (R / V)) * V;
+    }
+  }
+  __device__ __forceinline__ void load(const L& l, int r0, int k0) {
+#pragma unroll
+    for (int i = 0; i < kVecsPerThread; ++i) {
+      int r, k;
+      coords(i, r, k);
+      l.load(r0 + r, k0 + k, regs[i]);
+    }
+  }
+  __device__ __forceinline__ void store(T* s) const {
+#pragma unroll
+    for (int i = 0; i < kVecsPerThread; ++i) {
+      int r, k;
+      coords(i, r, k);
+      *reinterpret_cast<uint4*>(s + (L::kKContig ? r * LD + k : k * LD + r)) = regs[i];
+    }
+  }
+};
+
+// ---- tensor-core main loop ----------------------------------------------------
+constexpr int kBM = 128, kBN = 128, kThreads = 256;
+
+template <class LA, class LB, class Epi>
+__global__ void __launch_bounds__(kThreads) wmma_gemm(int M, int N, int K, int k_chunk, LA la, LB lb, Epi epi) {
+  namespace w = nvcuda::wmma;
+  using T = typename LA::Elem;
+  static_assert(std::is_same_v<T, typename LB::Elem>, "operands differ in type");
+  constexpr bool kTf32 = std::is_same_v<T, float>;
+  constexpr int FK = kTf32 ? 8 : 16;   // fragment depth
+  constexpr int BK = kTf32 ? 16 : 32;  // 64 bytes of k per row either way
+  using FragT = std::conditional_t<kTf32, w::precision::tf32, __nv_bfloat16>;
+  using LayA = std::conditional_t<LA::kKContig, w::row_major, w::col_major>;
+  using LayB = std::conditional_t<LB::kKContig, w::col_major, w::row_major>;
+  using SA = TileStage<LA, kBM, BK, kThreads>;
+  using SB = TileStage<LB, kBN, BK, kThreads>;
+
+  __shared__ __align__(128) unsigned char smem[2 * (SA::kElems + SB::kElems) * sizeof(T)];
+  T* sa[2] = {reinterpret_cast<T*>(smem), reinterpret_cast<T*>(smem) + SA::kElems + SB::kElems};
+  T* sb[2] = {sa[0] + SA::kElems, sa[1] + SA::kElems};
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int wm = warp >> 2, wn = warp & 3;  // 2 x 4 warps, each 64 x 32
+  const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * kBN;
+  const int kbeg = blockIdx.z * k_chunk, kend = min(K, kbeg + k_chunk);
+  const int ntiles = kend > kbeg ? (kend - kbeg + BK - 1) / BK : 0;
+
+  w::fragment<w::accumulator, 16, 16, FK, float> acc[4][2];
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 2; ++j) w::fill_fragment(acc[i][j], 0.f);
+
+  SA ta;
+  SB tb;
+  if (ntiles > 0) {
+    ta.load(la, m0, kbeg);
+    tb.load(lb, n0, kbeg);
+    ta.store(sa[0]);
+    tb.store(sb[0]);
+  }
+  __syncthreads();
+  for (int t = 0; t < ntiles; ++t) {
+    const int cur = t & 1;
+    const bool more = t + 1 < ntiles;
+    if (more) {  // issue the next tile's global loads before the math
+      ta.load(la, m0, kbeg + (t + 1) * BK);
+      tb.load(lb, n0, kbeg + (t + 1) * BK);
+    }
+    const T* A = sa[cur];
+    const T* B = sb[cur];
+#pragma unroll
+    for (int kk = 0; kk < BK; kk += FK) {
+      w::fragment<w::matrix_a, 16, 16, FK, FragT, LayA> fa[4];
+      w::fragment<w::matrix_b, 16, 16, FK, FragT, LayB> fb[2];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int r = wm * 64 + i * 16;
+        w::load_matrix_sync(fa[i], A + (LA::kKContig ? r * SA::LD + kk : kk * SA::LD + r), SA::LD);
+        if constexpr (kTf32)
+          for (int e = 0; e < fa[i].num_elements; ++e) fa[i].x[e] = w::__float_to_tf32(fa[i].x[e]);
+      }
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int c = wn * 32 + j * 16;
+        w::load_matrix_sync(fb[j], B + (LB::kKContig ? c * SB::LD + kk : kk * SB::LD + c), SB::LD);
+        if constexpr (kTf32)
+          for (int e = 0; e < fb[j].num_elements; ++e) fb[j].x[e] = w::__float_to_tf32(fb[j].x[e]);
+      }
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 2; ++j) w::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+    }
+    if (more) {
+      ta.store(sa[cur ^ 1]);
+      tb.store(sb[cur ^ 1]);
+    }
+    __syncthreads();
+  }
+
+  // Epilogue: each warp spills one 16x16 accumulator at a time to its own
+  // 1 KiB of (now free) shared memory, then its lanes hand the values to epi.
+  float* scratch = reinterpret_cast<float*>(smem) + warp * 256;
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      w::store_matrix_sync(scratch, acc[i][j], 16, w::mem_row_major);
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int m = m0 + wm * 64 + i * 16 + e / 16, n = n0 + wn * 32 + j * 16 + e % 16;
+        if (m < M && n < N) epi(m, n, scratch[e]);
+      }
+      __syncwarp();
+    }
+}
+
+// ---- exact f32 main loop ------------------------------------------------------
+// Both tiles are kept k-major in shared memory ([BK][128+4]) so that each
+// thread reads its 8 A values and 8 B values per k as float4s. A thread owns
+// rows {ty*4..+3, 64+ty*4..+3} and the same pattern of columns: the two
+// halves keep a warp's float4 reads on distinct banks.
+template <class LA, class LB, class Epi>
+__global__ void __launch_bounds__(kThreads) simt_gemm(int M, int N, int K, int k_chunk, LA la, LB lb, Epi epi) {
+  static_assert(std::is_same_v<typename LA::Elem, float> && std::is_same_v<typename LB::Elem, float>,
+                "simt_gemm is the f32 path");
+  constexpr int BK = 8, LD = 128 + 4;
+  __shared__ __align__(16) float sa[2][BK][LD];
+  __shared__ __align__(16) float sb[2][BK][LD];
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * kBN;
+  const int kbeg = blockIdx.z * k_chunk, kend = min(K, kbeg + k_chunk);
+  const int ntiles = kend > kbeg ? (kend - kbeg + BK - 1) / BK : 0;
+
+  // One 4-float vector per thread per operand tile (128 x 8 = 1024 floats).
+  auto coords = [](bool kc, int& r, int& k) {
+    const int v = threadIdx.x;
+    if (kc) { r = v >> 1; k = (v & 1) * 4; }
+    else    { k = v >> 5; r = (v & 31) * 4; }
+  };
+  auto stage = [&](const uint4& va, const uint4& vb, int buf) {
+    int r, k;
+    const float* a = reinterpret_cast<const float*>(&va);
+    const float* b = reinterpret_cast<const float*>(&vb);
+    coords(LA::kKContig, r, k);
+    for (int j = 0; j < 4; ++j) sa[buf][LA::kKContig ? k + j : k][LA::kKContig ? r : r + j] = a[j];
+    coords(LB::kKContig, r, k);
+    for (int j = 0; j < 4; ++j) sb[buf][LB::kKContig ? k + j : k][LB::kKContig ? r : r + j] = b[j];
+  };
+  auto fetch = [&](int k0, uint4& va, uint4& vb) {
+    int r, k;
+    coords(LA::kKContig, r, k);
+    la.load(m0 + r, k0 + k, va);
+    coords(LB::kKContig, r, k);
+    lb.load(n0 + r, k0 + k, vb);
+  };
+
+  float acc[8][8] = {};
+  uint4 va, vb;
+  if (ntiles > 0) {
+    fetch(kbeg, va, vb);
+    stage(va, vb, 0);
+  }
+  __syncthreads();
+  for (int t = 0; t < ntiles; ++t) {
+    const int cur = t & 1;
+    const bool more = t + 1 < ntiles;
+    if (more) fetch(kbeg + (t + 1) * BK, va, vb);
+#pragma unroll
+    for (int k = 0; k < BK; ++k) {
+      float a[8], b[8];
+      *reinterpret_cast<float4*>(a) = *reinterpret_cast<const float4*>(&sa[cur][k][ty * 4]);
+      *reinterpret_cast<float4*>(a + 4) = *reinterpret_cast<const float4*>(&sa[cur][k][64 + ty * 4]);
+      *reinterpret_cast<float4*>(b) = *reinterpret_cast<const float4*>(&sb[cur][k][tx * 4]);
+      *reinterpret_cast<float4*>(b + 4) = *reinterpret_cast<const float4*>(&sb[cur][k][64 + tx * 4]);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int j = 0; j < 8; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+    }
+    if (more) stage(va, vb, cur ^ 1);
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    const int m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
+    if (m >= M) continue;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      const int n = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
+      if (n < N) epi(m, n, acc[i][j]);
+    }
+  }
+}
+
+// ---- launch -------------------------------------------------------------------
+// Runs C = A B^T through `epi` with `splits` K-chunks (gridDim.z). f32
+// operands take the exact SIMT loop unless tf32 is set; bf16 always runs on
+// tensor cores.
+template <class LA, class LB, class Epi>
+void run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, const Epi& epi) {
+  if (M == 0 || N == 0) return;
+  using T = typename LA::Elem;
+  constexpr int kKStep = 32;  // a multiple of every main loop's BK
+  if (splits < 1) splits = 1;
+  int k_chunk = (K + splits - 1) / splits;
+  k_chunk = (k_chunk + kKStep - 1) / kKStep * kKStep;
+  if (k_chunk == 0) k_chunk = kKStep;
+  splits = (K + k_chunk - 1) / k_chunk;
+  if (splits < 1) splits = 1;
+  const dim3 grid((N + kBN - 1) / kBN, (M + kBM - 1) / kBM, splits);
+  FB_CHECK(grid.y <= 65535, "gemm: M = ", M, " is too large for one launch");
+  if constexpr (std::is_same_v<T, float>) {
+    if (!tf32) {
+      simt_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
+      FB_CUDA_CHECK_LAUNCH();
+      return;
+    }
+  }
+  wmma_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
+  FB_CUDA_CHECK_LAUNCH();
+}
+
+// Number of K splits so that the grid has about two waves of blocks.
+inline int pick_splits(int M, int N, int K, int sms = 132) {
+  const int tiles = ((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN);
+  int s = (2 * sms + tiles - 1) / tiles;
+  const int max_s = K / 256 > 1 ? K / 256 : 1;  // keep >= 256 of K per split
+  if (s > max_s) s = max_s;
+  return s < 1 ? 1 : s;
+}
+
+}  // namespace fb::kernels::cuda::igemm

@@ -1,0 +1,131 @@
+// CUDA elementwise, softmax/cross-entropy, batch norm and pooling kernels
+// against the f64 reference on random odd shapes, forward and backward
+// (f32 kernels: relative error below 1e-5).
+#include "cuda_test_util.h"
+
+using namespace fb;
+using fbtest::f64;
+using fbtest::gpu;
+using fbtest::reference;
+using fbtest::rel;
+using kernels::Activation;
+
+namespace {
+constexpr double kTol = 1e-5;
+}
+
+TEST_CASE("cuda ops: activations forward and backward") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(11);
+  for (Activation a : {Activation::Relu, Activation::Gelu, Activation::Sigmoid, Activation::Tanh}) {
+    Tensor x = fbtest::rnd({3, 5, 7, 9}, gen, -3, 3), dy = fbtest::rnd({3, 5, 7, 9}, gen);
+    Tensor y = kernels::activation_forward(a, gpu(x));
+    Tensor dx = kernels::activation_backward(a, gpu(dy), gpu(x));
+    CAPTURE(static_cast<int>(a));
+    CHECK(rel(y, reference([&] { return kernels::activation_forward(a, f64(x)); })) < kTol);
+    CHECK(rel(dx, reference([&] { return kernels::activation_backward(a, f64(dy), f64(x)); })) < kTol);
+  }
+}
+
+TEST_CASE("cuda ops: softmax and log-softmax forward and backward") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(12);
+  for (Shape s : {Shape{7, 13}, Shape{3, 5, 1000}, Shape{2, 1}}) {
+    Tensor x = fbtest::rnd(s, gen, -20, 20), dy = fbtest::rnd(s, gen);
+    Tensor y = kernels::softmax_forward(gpu(x)), ly = kernels::log_softmax_forward(gpu(x));
+    CHECK(rel(y, reference([&] { return kernels::softmax_forward(f64(x)); })) < kTol);
+    CHECK(rel(ly, reference([&] { return kernels::log_softmax_forward(f64(x)); })) < kTol);
+    Tensor dx = kernels::softmax_backward(gpu(dy), y), ldx = kernels::log_softmax_backward(gpu(dy), ly);
+    CHECK(rel(dx, reference([&] { return kernels::softmax_backward(f64(dy), f64(y)); })) < kTol);
+    CHECK(rel(ldx, reference([&] { return kernels::log_softmax_backward(f64(dy), f64(ly)); })) < kTol);
+  }
+}
+
+TEST_CASE("cuda ops: cross-entropy with smoothing, ignore_index and every reduction") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(13);
+  const int64_t N = 37, C = 101;
+  Tensor logits = fbtest::rnd({N, C}, gen, -5, 5);
+  std::vector<int64_t> lab(N);
+  for (int64_t i = 0; i < N; ++i) lab[i] = i % 5 == 0 ? -100 : gen.randint(C);
+  Tensor labels = from_vector(lab, {N});
+  for (auto r : {kernels::Reduction::None, kernels::Reduction::Mean, kernels::Reduction::Sum})
+    for (double eps : {0.0, 0.1}) {
+      CAPTURE(static_cast<int>(r));
+      CAPTURE(eps);
+      Tensor out = kernels::cross_entropy_forward(gpu(logits), gpu(labels), eps, -100, r);
+      CHECK(rel(out, reference([&] { return kernels::cross_entropy_forward(f64(logits), labels, eps, -100, r); })) <
+            kTol);
+      Tensor dloss = r == kernels::Reduction::None ? fbtest::rnd({N}, gen) : full({}, 0.7);
+      Tensor d = kernels::cross_entropy_backward(gpu(dloss), gpu(logits), gpu(labels), eps, -100, r);
+      CHECK(rel(d, reference([&] {
+              return kernels::cross_entropy_backward(f64(dloss), f64(logits), labels, eps, -100, r);
+            })) < kTol);
+    }
+  std::vector<int64_t> bad(N, 0);
+  bad[3] = C;
+  CHECK_THROWS_WITH_AS(kernels::cross_entropy_forward(gpu(logits), gpu(from_vector(bad, {N})), 0.0, -100,
+                                                      kernels::Reduction::Mean),
+                       doctest::Contains("out of range"), Error);
+}
+
+TEST_CASE("cuda ops: batch norm training forward, backward and eval") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(14);
+  for (Shape s : {Shape{3, 5, 7, 11}, Shape{129, 64}, Shape{2, 3}}) {
+    const int64_t C = s.back();
+    Tensor x = fbtest::rnd(s, gen, -2, 3), g = fbtest::rnd({C}, gen), b = fbtest::rnd({C}, gen);
+    Tensor dy = fbtest::rnd(s, gen);
+    auto [y, mean, invstd] = kernels::batch_norm_forward_train(gpu(x), gpu(g), gpu(b), 1e-5);
+    auto [ry, rmean, rinv] = reference([&] { return kernels::batch_norm_forward_train(f64(x), f64(g), f64(b), 1e-5); });
+    CHECK(rel(y, ry) < kTol);
+    CHECK(rel(mean, rmean) < kTol);
+    CHECK(rel(invstd, rinv) < kTol);
+    auto [dx, dg, db] = kernels::batch_norm_backward(gpu(dy), gpu(x), gpu(g), mean, invstd);
+    auto [rdx, rdg, rdb] =
+        reference([&] { return kernels::batch_norm_backward(f64(dy), f64(x), f64(g), rmean, rinv); });
+    CHECK(rel(dx, rdx) < 1e-4);  // a difference of sums: f32 cancellation
+    CHECK(rel(dg, rdg) < kTol);
+    CHECK(rel(db, rdb) < kTol);
+    Tensor rv = fbtest::rnd({C}, gen, 0.5, 2);
+    Tensor ye = kernels::batch_norm_forward_eval(gpu(x), gpu(g), gpu(b), gpu(rmean.to(DType::f32)), gpu(rv), 1e-5);
+    CHECK(rel(ye, reference([&] {
+            return kernels::batch_norm_forward_eval(f64(x), f64(g), f64(b), rmean, f64(rv), 1e-5);
+          })) < kTol);
+  }
+}
+
+TEST_CASE("cuda ops: max, average and adaptive pooling forward and backward") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(15);
+  Tensor x = fbtest::rnd({2, 9, 11, 5}, gen);
+  kernels::Pool2dParams p;
+  p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = 2;
+  p.pad_h = p.pad_w = 1;
+  for (bool ceil_mode : {false, true}) {
+    p.ceil_mode = ceil_mode;
+    auto [y, idx] = kernels::max_pool2d_forward(gpu(x), p);
+    auto [ry, ridx] = reference([&] { return kernels::max_pool2d_forward(f64(x), p); });
+    CHECK(rel(y, ry) == 0.0);
+    CHECK(ops::max_abs_diff(idx.to(Device::cpu()).to(DType::f64), ridx.to(DType::f64)) == 0.0);
+    Tensor dy = fbtest::rnd(y.shape(), gen);
+    CHECK(rel(kernels::max_pool2d_backward(gpu(dy), idx, x.shape()),
+              reference([&] { return kernels::max_pool2d_backward(f64(dy), ridx, x.shape()); })) < kTol);
+    for (bool inc : {true, false}) {
+      p.count_include_pad = inc;
+      Tensor ya = kernels::avg_pool2d_forward(gpu(x), p);
+      CHECK(rel(ya, reference([&] { return kernels::avg_pool2d_forward(f64(x), p); })) < kTol);
+      Tensor dya = fbtest::rnd(ya.shape(), gen);
+      CHECK(rel(kernels::avg_pool2d_backward(gpu(dya), x.shape(), p),
+                reference([&] { return kernels::avg_pool2d_backward(f64(dya), x.shape(), p); })) < kTol);
+    }
+  }
+  for (auto [oh, ow] : {std::pair<int64_t, int64_t>{1, 1}, {3, 2}, {4, 7}}) {
+    Tensor y = kernels::adaptive_avg_pool2d_forward(gpu(x), oh, ow);
+    CHECK(rel(y, reference([&] { return kernels::adaptive_avg_pool2d_forward(f64(x), oh, ow); })) < kTol);
+    Tensor dy = fbtest::rnd(y.shape(), gen);
+    CHECK(rel(kernels::adaptive_avg_pool2d_backward(gpu(dy), x.shape()),
+              reference([&] { return kernels::adaptive_avg_pool2d_backward(f64(dy), x.shape()); })) < kTol);
+  }
+}
