@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One check of the CUDA backend on a GPU machine (made for a lent H100: 16
+# cores, no network): configure with CUDA on (sm_90), build only test_cuda and
+# fb_cuda_bench, run the CUDA test suite, run the own-vs-cuBLAS/cuDNN kernel
+# benchmark, and print a short table last. With $OUT set, logs and JSON go
+# there. Nothing is cached between runs; the whole script takes ~5 minutes.
+#
+# Header-only dependencies missing on the machine (doctest, nlohmann-json) can
+# be brought along in a prefix made by scripts/gpu-deps.sh (FB_DEPS_PREFIX,
+# default .gpu-deps). cuDNN is taken from the toolkit or, failing that, from
+# the nvidia-cudnn Python wheel when one is installed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${FB_GPU_BUILD:-$root/build-gpu}
+deps=${FB_DEPS_PREFIX:-$root/.gpu-deps}
+jobs=${FB_JOBS:-16}
+out=${OUT:-}
+[ -n "$out" ] && mkdir -p "$out"
+t0=$(date +%s)
+say() { echo "[gpu-check $(($(date +%s) - t0))s] $*"; }
+
+say "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo none)"
+
+cudnn_root=""
+if [ ! -e /usr/local/cuda/include/cudnn.h ]; then
+  cudnn_root=$(python3 -c 'import nvidia.cudnn as m; print(list(m.__path__)[0])' 2>/dev/null || true)
+  [ -n "$cudnn_root" ] && export LD_LIBRARY_PATH="$cudnn_root/lib:${LD_LIBRARY_PATH:-}"
+fi
+say "cuDNN: ${cudnn_root:-toolkit}"
+
+say "configure"
+cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90 -DFB_BUILD_APP=OFF -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$deps" -DFB_CUDNN_ROOT="$cudnn_root" > "$build.configure.log" 2>&1 ||
+  { tail -30 "$build.configure.log"; say "FAILED: configure"; exit 1; }
+grep "facebench:" "$build.configure.log"
+say "build (-j$jobs)"
+cmake --build "$build" -j"$jobs" --target test_cuda fb_cuda_bench > "$build.build.log" 2>&1 ||
+  { grep -B2 -A10 -m5 "error" "$build.build.log"; tail -20 "$build.build.log"; say "FAILED: build"; exit 1; }
+say "built"
+
+tests_rc=0
+say "test_cuda"
+timeout 240 "$build/tests/test_cuda" 2>&1 | tee "$build.test.log" ${out:+"$out/test_cuda.log"} | grep -E -v "^$" | tail -80
+tests_rc=${PIPESTATUS[0]}
+say "test_cuda exit $tests_rc"
+
+bench_rc=0
+say "fb_cuda_bench"
+timeout 200 "$build/kernels/cuda/bench/fb_cuda_bench" ${out:+--json "$out/cuda_bench.json"} 2>&1 |
+  tee "$build.bench.log" ${out:+"$out/cuda_bench.log"}
+bench_rc=${PIPESTATUS[0]}
+
+echo
+echo "================ gpu-check summary ($(($(date +%s) - t0)) s) ================"
+grep -E "^\[doctest\] (test cases|assertions)" "$build.test.log" || echo "(no doctest summary: see above)"
+echo "test_cuda exit: $tests_rc   fb_cuda_bench exit: $bench_rc"
+grep -E "^(device|problem|gemm|conv3x3)" "$build.bench.log" || true
+[ "$tests_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]
