@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "facebench/cli/commands.h"
 #include "facebench/synth/dataset_writer.h"
 #include "facebench/synth/generator.h"
@@ -28,12 +30,20 @@ struct SynthArgs {
 
 // One line on stderr, redrawn in place: bar, count, rate.
 void draw_progress(int64_t done, int64_t total, double seconds) {
+  static const bool tty = isatty(2);
+  static int64_t last_decile = -1;
+  if (!tty) {  // a log file gets one line per 10 %
+    int64_t decile = total > 0 ? 10 * done / total : 10;
+    if (decile == last_decile) return;
+    last_decile = decile;
+  }
   const int width = 30;
   int fill = total > 0 ? int(double(width) * double(done) / double(total)) : width;
   std::string bar(size_t(fill), '#');
   bar.resize(width, '.');
   double rate = seconds > 0 ? double(done) / seconds : 0;
-  std::fprintf(stderr, "\rsynth [%s] %lld/%lld images  %.0f/s ", bar.c_str(), (long long)done, (long long)total, rate);
+  std::fprintf(stderr, tty ? "\rsynth [%s] %lld/%lld images  %.0f/s " : "synth [%s] %lld/%lld images  %.0f/s\n",
+               bar.c_str(), (long long)done, (long long)total, rate);
   std::fflush(stderr);
 }
 
@@ -58,7 +68,8 @@ void run_synth(const SynthArgs& a) {
       draw_progress(done, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     };
     synth::WriteStats st = synth::write_dataset(gen, opt);
-    std::fprintf(stderr, "\nsynth: wrote %lld images to %s in %.2f s (%.0f images/s, %d threads)\n",
+    if (isatty(2)) std::fputc('\n', stderr);
+    std::fprintf(stderr, "synth: wrote %lld images to %s in %.2f s (%.0f images/s, %d threads)\n",
                  (long long)st.images, a.out.c_str(), st.seconds, double(st.images) / st.seconds, threads);
   }
   if (!a.preview.empty()) {

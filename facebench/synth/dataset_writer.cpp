@@ -23,10 +23,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+void append_bytes(void* ctx, void* data, int n) {
+  auto* v = static_cast<std::string*>(ctx);
+  v->append(static_cast<const char*>(data), size_t(n));
+}
+
 void write_sample_files(const fs::path& root, const std::string& stem, const Sample& s, int quality) {
-  fs::path img = root / "images" / (stem + ".jpg");
-  if (!stbi_write_jpg(img.c_str(), s.image.width, s.image.height, 3, s.image.data.data(), quality))
-    throw std::runtime_error("cannot write '" + img.string() + "'");
+  // Encode into memory and write once: stb's file writer issues many small writes.
+  std::string bytes;
+  bytes.reserve(size_t(s.image.width) * s.image.height);
+  if (!stbi_write_jpg_to_func(append_bytes, &bytes, s.image.width, s.image.height, 3, s.image.data.data(), quality))
+    throw std::runtime_error("cannot encode JPEG for '" + stem + "'");
+  write_text(root / "images" / (stem + ".jpg"), bytes);
   if (!s.has_face) return;
   write_text(root / "images" / (stem + ".pts"), pts_text(s));
   fs::path lab = root / "parsing" / (stem + ".png");
@@ -87,6 +95,10 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
   if (ec) throw std::runtime_error("cannot create folders under '" + opt.out_dir + "': " + ec.message());
 
   std::vector<SampleRecord> rec(static_cast<size_t>(n));
+  // Label masks are mostly flat regions: a light zlib effort compresses them
+  // nearly as well as the default and several times faster.
+  const int saved_level = stbi_write_png_compression_level;
+  stbi_write_png_compression_level = 3;
   std::atomic<int64_t> next{0}, done{0};
   std::atomic<bool> failed{false};
   std::string error;
@@ -131,6 +143,7 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
     if (opt.progress) opt.progress(done.load(), n);
   }
   for (auto& t : pool) t.join();
+  stbi_write_png_compression_level = saved_level;
   if (failed) throw std::runtime_error(error);
   if (opt.progress) opt.progress(n, n);
   WriteStats st;

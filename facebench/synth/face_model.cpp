@@ -6,21 +6,17 @@
 namespace fb::synth {
 
 namespace {
-// Grid resolution of the head: denser on the face than at the back (see
-// grid_angles). 96 x 72 quads put ~1.5 px between vertices on a face 64 px wide.
-constexpr int kNu = 96;  // around the head (azimuth)
-constexpr int kNv = 72;   // bottom to top (elevation)
 
 float half_height(const IdentityParams& id, float y) { return y >= 0 ? id.head_btop : id.head_bbot; }
 Vec3 rest_point(const IdentityParams& id, float s, float t, float* weight);
 
 // Azimuth/elevation of grid column i and row j. The cubic terms spend fewer
 // vertices on the back of the head and more on the face.
-float grid_theta(int i) {
+float grid_theta(int i, int kNu) {
   float u = -1.0f + 2.0f * float(i) / float(kNu);
   return kPi * (0.55f * u + 0.45f * u * u * u);
 }
-float grid_phi(int j) {
+float grid_phi(int j, int kNv) {
   float v = -1.0f + 2.0f * float(j) / float(kNv);
   return 0.5f * kPi * (0.62f * v + 0.38f * v * v * v);
 }
@@ -331,20 +327,26 @@ std::array<Vec3, kNumLandmarks> face_landmarks(const IdentityParams& id, const E
   return out;
 }
 
-std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id) {
+std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id, int detail) {
+  // Grid resolution (azimuth x elevation), denser on the face than at the back
+  // (see grid_theta). Level 2 puts ~1.3 px between face vertices on a head 64 px wide.
+  static const int kGrid[4][2] = {{48, 36}, {72, 54}, {96, 72}, {144, 108}};
+  detail = std::clamp(detail, 0, 3);
+  const int kNu = kGrid[detail][0], kNv = kGrid[detail][1];
   auto m = std::make_shared<HeadModel>();
   m->id = id;
+  m->detail = detail;
   const int rows = kNv + 1;
   m->rest.resize(size_t(kNu) * rows);
   m->attr.resize(m->rest.size());
   m->expr_weight.resize(m->rest.size());
   for (int j = 0; j < rows; ++j) {
-    float phi = grid_phi(j);
+    float phi = grid_phi(j, kNv);
     float sp = std::sin(phi), cp = std::cos(phi);
     float y = half_height(id, sp) * sp;
     float a = head_half_width(id, y);
     for (int i = 0; i < kNu; ++i) {
-      float th = grid_theta(i);
+      float th = grid_theta(i, kNu);
       float x = a * std::sin(th) * cp;
       float front = std::cos(th) * cp;
       Vec3 p;

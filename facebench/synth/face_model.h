@@ -47,6 +47,7 @@ struct Part {
 
 struct HeadModel {
   IdentityParams id;
+  int detail = 2;
   std::vector<Vec3> rest;              // head grid, rest pose (hair volume included)
   std::vector<HeadAttr> attr;
   std::vector<float> expr_weight;      // 0 where expressions must not move the grid
@@ -56,8 +57,11 @@ struct HeadModel {
   Part sunglasses;                     // frame + dark lenses (any identity, per image)
 };
 
-// Builds the rest geometry of an identity. A few milliseconds: callers cache it.
-std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id);
+// Builds the rest geometry of an identity at a level of detail 0..3 (mesh
+// resolution; see detail_for_width). About a millisecond: callers cache it.
+std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id, int detail = 2);
+// Detail level that keeps face triangles near 1-2 px for a head w_px pixels wide.
+inline int detail_for_width(float w_px) { return w_px < 36 ? 0 : w_px < 72 ? 1 : w_px < 150 ? 2 : 3; }
 
 // Head-space positions of the grid vertices under an expression.
 void deform_head(const HeadModel& m, const ExpressionControls& c, std::vector<Vec3>& out);

@@ -7,17 +7,18 @@
 
 namespace fb::synth {
 
-std::shared_ptr<const HeadModel> cached_head_model(int64_t identity) {
+std::shared_ptr<const HeadModel> cached_head_model(int64_t identity, int detail) {
   // Small most-recently-used list; a pure cache, so it cannot affect the output.
   thread_local std::vector<std::pair<int64_t, std::shared_ptr<const HeadModel>>> cache;
+  const int64_t key = identity * 4 + detail;
   for (size_t i = 0; i < cache.size(); ++i)
-    if (cache[i].first == identity) {
+    if (cache[i].first == key) {
       if (i != 0) std::swap(cache[i], cache[0]);
       return cache[0].second;
     }
-  auto m = build_head_model(make_identity(identity));
-  if (cache.size() >= 6) cache.pop_back();
-  cache.insert(cache.begin(), {identity, m});
+  auto m = build_head_model(make_identity(identity), detail);
+  if (cache.size() >= 8) cache.pop_back();
+  cache.insert(cache.begin(), {key, m});
   return m;
 }
 
@@ -45,6 +46,9 @@ void place(const Camera& cam, FaceInstance& f, float u, float v, float w_px) {
   Vec3 c = f.rotation() * Vec3{0, -0.12f, 0.35f};
   float depth = D - c.z;
   f.translation = {(u - cam.cx) * depth / cam.focal - c.x, -(v - cam.cy) * depth / cam.focal - c.y, -D};
+  // Mesh resolution to match the size on screen (a pure function of the scene).
+  int detail = detail_for_width(w_px);
+  if (f.model->detail != detail) f.model = cached_head_model(f.model->id.id, detail);
 }
 
 FaceInstance make_face(Rng& g, int64_t identity, uint64_t expr_seed, float yaw_sd, bool wide_pose) {

@@ -28,6 +28,6 @@ SceneSpec make_scene(const Config& cfg, int64_t index, const Generator::Slot& sl
 
 // Rest model of identity k, cached per thread (building one costs ~1 ms;
 // consecutive samples usually share the identity).
-std::shared_ptr<const HeadModel> cached_head_model(int64_t identity);
+std::shared_ptr<const HeadModel> cached_head_model(int64_t identity, int detail = 2);
 
 }  // namespace fb::synth
