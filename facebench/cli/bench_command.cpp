@@ -1,0 +1,245 @@
+// `facebench bench kernels` and `facebench bench train`: the kernel
+// benchmark (ours vs OpenBLAS / oneDNN in one process, % of the measured
+// machine peak, optional JSON and roofline PNG) and the end-to-end ResNet
+// training / inference throughput that scripts/bench_torch.py compares with
+// PyTorch. Timing goes through fb::bench::time_it on a std::function, so a
+// device backend only has to synchronise inside the timed callable.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "facebench/cli/commands.h"
+#include "kernels/bench/kernel_bench.h"
+#include "kernels/bench/machine.h"
+#include "kernels/bench/roofline.h"
+#include "kernels/cpu/isa.h"
+#include "nn/functional.h"
+#include "nn/optim.h"
+#include "nn/resnet.h"
+#include "tensor/random.h"
+
+namespace fb::cli {
+namespace {
+
+struct KernelArgs {
+  std::string op = "all", shapes, baseline, json, plot, device = "cpu";
+  int threads = 0;
+  double min_seconds = 0.5;
+};
+
+struct TrainArgs {
+  std::string arch = "resnet18", json, device = "cpu";
+  int64_t res = 112, batch = 32, steps = 10, warmup = 2, classes = 1000;
+  int threads = 0;
+};
+
+void check_device(const std::string& device) {
+#if defined(FB_HAVE_CUDA)
+  (void)device;
+#else
+  if (device == "cuda")
+    throw std::runtime_error("bench: --device cuda needs a build with the CUDA backend (configure with -DFB_CUDA=ON)");
+#endif
+  if (device != "cpu" && device != "cuda") throw std::runtime_error("bench: --device must be cpu or cuda");
+  if (device == "cuda") throw std::runtime_error("bench: --device cuda is not wired into the benchmark yet");
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+double load_average() {
+  double l = -1;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
+    std::fclose(f);
+  }
+  return l;
+}
+
+void print_machine(const bench::MachinePeaks& m) {
+  std::printf("machine: %d threads, isa %s, FMA peak %.1f GFLOP/s (avx2 %.1f, avx512 %.1f), triad bandwidth %.1f GB/s, "
+              "load average %.2f\n",
+              m.threads, m.isa, m.fma_gflops, m.fma_gflops_avx2, m.fma_gflops_avx512, m.bandwidth_gbs,
+              load_average());
+}
+
+void run_kernels(const KernelArgs& a) {
+  check_device(a.device);
+  if (a.threads > 0) omp_set_num_threads(a.threads);
+  const int threads = omp_get_max_threads();
+  bench::BenchOptions o;
+  o.op = a.op;
+  // Semicolons separate GEMM shapes; spaces (several CLI tokens) too.
+  o.shapes = a.shapes;
+  std::replace(o.shapes.begin(), o.shapes.end(), ' ', ';');
+  o.baselines = split_commas(a.baseline);
+  o.timing.min_seconds = a.min_seconds;
+  std::fprintf(stderr, "measuring the machine...\n");
+  const bench::MachinePeaks m = bench::measure_machine(threads);
+  print_machine(m);
+  const auto cases = bench::run_kernel_bench(o, [](const std::string& s) { std::fprintf(stderr, "  %s\n", s.c_str()); });
+
+  std::printf("%-20s %-34s %9s %9s %8s %7s %9s %9s\n", "op", "shape", "ms", "GFLOP/s", "GB/s", "%peak", "x openblas",
+              "x onednn");
+  for (const auto& c : cases) {
+    const bool compute = c.flops / std::max(1.0, c.bytes) > m.fma_gflops / m.bandwidth_gbs * 0.5;
+    const double pct = compute ? 100 * c.gflops() / m.fma_gflops : 100 * c.gbs() / m.bandwidth_gbs;
+    auto ratio = [&](const char* n) {
+      char b[16];
+      const double r = c.ratio(n);
+      if (r > 0)
+        std::snprintf(b, sizeof b, "%.2f", r);
+      else
+        std::snprintf(b, sizeof b, "-");
+      return std::string(b);
+    };
+    std::printf("%-20s %-34s %9.3f %9.1f %8.1f %6.1f%s %9s %9s\n", c.op.c_str(), c.shape.c_str(),
+                c.ours.median_s * 1e3, c.gflops(), c.gbs(), pct, compute ? "F" : "B", ratio("openblas").c_str(),
+                ratio("onednn").c_str());
+  }
+  std::printf("(%%peak: F = of the FMA peak, B = of the memory bandwidth; x baseline = baseline time / our time, "
+              "> 1 means faster; medians; load average now %.2f)\n",
+              load_average());
+
+  if (!a.json.empty()) {
+    nlohmann::json j;
+    j["machine"] = {{"threads", m.threads},       {"isa", m.isa},
+                    {"fma_gflops", m.fma_gflops}, {"fma_gflops_avx2", m.fma_gflops_avx2},
+                    {"fma_gflops_avx512", m.fma_gflops_avx512}, {"bandwidth_gbs", m.bandwidth_gbs},
+                    {"load_average", load_average()}};
+    j["cases"] = nlohmann::json::array();
+    for (const auto& c : cases) {
+      nlohmann::json e = {{"op", c.op},
+                          {"shape", c.shape},
+                          {"flops", c.flops},
+                          {"bytes", c.bytes},
+                          {"median_s", c.ours.median_s},
+                          {"min_s", c.ours.min_s},
+                          {"repeats", c.ours.repeats},
+                          {"gflops", c.gflops()},
+                          {"gbs", c.gbs()},
+                          {"fraction_of_peak", c.gflops() / m.fma_gflops}};
+      for (const auto& [name, t] : c.baselines)
+        e["baselines"][name] = {{"median_s", t.median_s}, {"ratio", c.ratio(name)}};
+      if (!c.note.empty()) e["baseline_impl"] = c.note;
+      j["cases"].push_back(e);
+    }
+    std::ofstream(a.json) << j.dump(2) << "\n";
+    std::fprintf(stderr, "wrote %s\n", a.json.c_str());
+  }
+  if (!a.plot.empty()) {
+    bench::write_roofline_png(a.plot, m, cases);
+    std::fprintf(stderr, "wrote %s\n", a.plot.c_str());
+  }
+}
+
+void run_train_bench(const TrainArgs& a) {
+  check_device(a.device);
+  FB_CHECK(a.batch >= 2 && a.res >= 32 && a.steps >= 1, "bench train: need --batch >= 2, --res >= 32, --steps >= 1");
+  if (a.threads > 0) omp_set_num_threads(a.threads);
+  nn::manual_seed(1);
+  nn::ResNetConfig cfg;
+  cfg.arch = a.arch;
+  cfg.num_classes = a.classes;
+  auto net = nn::make_resnet(cfg);
+  nn::SGD opt(net->parameters(), 0.01, nn::SGDOptions{0.9, 0, 1e-4, false});
+  Generator gen(2);
+  const Tensor x = randn({a.batch, a.res, a.res, 3}, gen, DType::f32);
+  Tensor labels = Tensor::empty({a.batch}, DType::i64);
+  for (int64_t i = 0; i < a.batch; ++i) labels.data<int64_t>()[i] = (i * 7919) % a.classes;
+
+  bench::TimingOptions to;
+  to.warmup = int(a.warmup);
+  to.min_repeats = int(a.steps);
+  to.max_repeats = int(a.steps);
+  to.min_seconds = 0;
+  // One training step: forward, loss, backward, optimizer update.
+  net->train();
+  const bench::Timing tr = bench::time_it(
+      [&] {
+        Tensor loss = fb::cross_entropy(net->forward(x), labels);
+        opt.zero_grad();
+        autograd::backward(loss);
+        opt.step();
+      },
+      to);
+  net->eval();
+  const bench::Timing inf = bench::time_it(
+      [&] {
+        autograd::NoGradGuard ng;
+        Tensor y = net->forward(x);
+        (void)y;
+      },
+      to);
+  const double train_ips = double(a.batch) / tr.median_s, infer_ips = double(a.batch) / inf.median_s;
+  std::printf("facebench %s res %lld batch %lld threads %d isa %s: train %.1f img/s (median step %.1f ms), "
+              "inference %.1f img/s (median %.1f ms), load average %.2f\n",
+              a.arch.c_str(), (long long)a.res, (long long)a.batch, omp_get_max_threads(),
+              kernels::cpu::isa_name(kernels::cpu::active_isa()), train_ips, tr.median_s * 1e3, infer_ips,
+              inf.median_s * 1e3, load_average());
+  if (!a.json.empty()) {
+    nlohmann::json j = {{"framework", "facebench"},
+                        {"arch", a.arch},
+                        {"res", a.res},
+                        {"batch", a.batch},
+                        {"threads", omp_get_max_threads()},
+                        {"train_images_per_s", train_ips},
+                        {"train_step_median_s", tr.median_s},
+                        {"inference_images_per_s", infer_ips},
+                        {"inference_median_s", inf.median_s},
+                        {"load_average", load_average()}};
+    std::ofstream(a.json) << j.dump(2) << "\n";
+  }
+}
+
+}  // namespace
+
+void register_bench_command(CLI::App& app) {
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: kernels vs OpenBLAS/oneDNN, ResNet training throughput");
+  bench->require_subcommand(1);
+
+  auto k = std::make_shared<KernelArgs>();
+  CLI::App* kc = bench->add_subcommand("kernels", "Time CPU kernels against the machine's peaks and baselines");
+  kc->add_option("--op", k->op, "gemm | conv | bn | pool | softmax_ce | all")->capture_default_str();
+  kc->add_option("--shapes", k->shapes, "resnet18 | resnet50 | M,N,K[;M,N,K...] (GEMM shapes)");
+  kc->add_option("--baseline", k->baseline, "Comma list: openblas, onednn");
+  kc->add_option("--json", k->json, "Write the results as JSON");
+  kc->add_option("--plot", k->plot, "Write a roofline plot (PNG)");
+  kc->add_option("--threads", k->threads, "Threads (0: all)")->capture_default_str();
+  kc->add_option("--min-seconds", k->min_seconds, "Minimum sampling time per case")->capture_default_str();
+  kc->add_option("--device", k->device, "cpu | cuda")->capture_default_str();
+  kc->callback([k] { run_kernels(*k); });
+
+  auto t = std::make_shared<TrainArgs>();
+  CLI::App* tc = bench->add_subcommand("train", "ResNet training and inference images/s on random data");
+  tc->add_option("--arch", t->arch, "Architecture")
+      ->check(CLI::IsMember({"resnet18", "resnet34", "resnet50"}))
+      ->capture_default_str();
+  tc->add_option("--res", t->res, "Input side in pixels")->capture_default_str();
+  tc->add_option("--batch", t->batch, "Batch size")->capture_default_str();
+  tc->add_option("--steps", t->steps, "Timed steps (median reported)")->capture_default_str();
+  tc->add_option("--warmup", t->warmup, "Untimed warm-up steps")->capture_default_str();
+  tc->add_option("--threads", t->threads, "Threads (0: all)")->capture_default_str();
+  tc->add_option("--json", t->json, "Write the results as JSON");
+  tc->add_option("--device", t->device, "cpu | cuda")->capture_default_str();
+  tc->callback([t] { run_train_bench(*t); });
+}
+
+}  // namespace fb::cli
