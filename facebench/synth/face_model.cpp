@@ -85,7 +85,9 @@ float hair_coverage(const IdentityParams& id, float theta, float y, float s) {
   else if (az < 80) line = front + (side - front) * smoothstep(50, 80, az);
   else if (az < 100) line = side;
   else line = side + (back - side) * smoothstep(100, 130, az);
-  return smoothstep(-0.03f, 0.03f, y - line);
+  // A ramp wider than the grid spacing, so the per-pixel threshold of the
+  // interpolated coverage draws a smooth hairline rather than mesh steps.
+  return smoothstep(-0.09f, 0.09f, y - line);
 }
 
 // Rest point and front weight together (one base-depth evaluation).
@@ -149,10 +151,10 @@ void build_glasses(const IdentityParams& id, Part& p, bool lenses) {
 void build_body(const IdentityParams& id, Part& p) {
   // Neck: an elliptic cylinder from under the jaw into the shoulders.
   const int seg = 20, rows = 4;
-  float rx = 0.40f * id.head_a / 0.74f, rz = 0.36f;
+  float rx = 0.46f * id.head_a / 0.74f, rz = 0.40f;
   int base = int(p.pos.size());
   for (int r = 0; r <= rows; ++r) {
-    float y = -0.45f - 1.6f * float(r) / float(rows);
+    float y = -0.45f - 1.45f * float(r) / float(rows);
     for (int k = 0; k < seg; ++k) {
       float a = 2 * kPi * float(k) / float(seg);
       p.pos.push_back({rx * std::sin(a), y, -0.12f + rz * std::cos(a)});
@@ -171,8 +173,8 @@ void build_body(const IdentityParams& id, Part& p) {
     float ph = 0.5f * kPi * float(j) / float(sv);
     for (int k = 0; k < su; ++k) {
       float a = 2 * kPi * float(k) / float(su);
-      p.pos.push_back({1.7f * std::cos(ph) * std::sin(a), -2.5f + 0.7f * std::sin(ph),
-                       -0.25f + 0.6f * std::cos(ph) * std::cos(a)});
+      p.pos.push_back({1.8f * std::cos(ph) * std::sin(a), -2.3f + 0.75f * std::sin(ph),
+                       -0.25f + 0.65f * std::cos(ph) * std::cos(a)});
     }
   }
   for (int j = 0; j < sv; ++j)

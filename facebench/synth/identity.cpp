@@ -30,9 +30,9 @@ IdentityParams make_identity(int64_t k) {
   p.id = k;
   p.head_a = g.clipped(0.74f, 0.045f, 0.64f, 0.84f);
   p.head_btop = g.clipped(1.30f, 0.05f, 1.18f, 1.42f);
-  p.head_bbot = g.clipped(1.05f, 0.06f, 0.92f, 1.20f);
+  p.head_bbot = g.clipped(1.0f, 0.05f, 0.9f, 1.12f);
   p.head_c = g.clipped(0.92f, 0.05f, 0.80f, 1.04f);
-  p.jaw_taper = g.clipped(0.28f, 0.09f, 0.08f, 0.48f);
+  p.jaw_taper = g.clipped(0.16f, 0.08f, 0.0f, 0.36f);
   p.flat_p = g.clipped(2.5f, 0.25f, 2.0f, 3.1f);
 
   p.eye_y = g.clipped(0.22f, 0.03f, 0.14f, 0.30f);
