@@ -107,6 +107,18 @@ Tensor sqrt(const Tensor& a) {
   return y;
 }
 
+Tensor clamp(const Tensor& a, double lo, double hi) {
+  FB_CHECK(lo <= hi, "clamp: lower bound ", lo, " exceeds upper bound ", hi);
+  Tensor y = ops::clamp(a, lo, hi);
+  SavedTensor sa(a, "clamp");
+  record("clamp", {a}, {y}, [sa, lo, hi](const Grads& g) -> Grads {
+    const Tensor& a = sa.get();
+    Tensor inside = ops::mul(ops::gt(a, full({}, lo, a.dtype())), ops::gt(full({}, hi, a.dtype()), a));
+    return {ops::mul(g[0], inside)};
+  });
+  return y;
+}
+
 // ---------------------------------------------------------------- reductions
 
 namespace {

@@ -25,6 +25,8 @@ Tensor neg(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 Tensor sqrt(const Tensor& a);
+// min(max(a, lo), hi); the gradient passes where lo < a < hi.
+Tensor clamp(const Tensor& a, double lo, double hi);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

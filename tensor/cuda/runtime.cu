@@ -38,17 +38,26 @@ const Probe& probe() {
 thread_local void* t_stream = nullptr;
 }  // namespace
 
-bool compiled_with_cuda() { return true; }
-int device_count() { return probe().count; }
-std::string unavailable_reason() { return probe().reason; }
-
-void init() {
+// Hands the caching allocator and the copy hook to tensor/ (no CUDA call).
+void register_hooks_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    FB_CHECK(device_count() > 0, "CUDA: no usable device (", unavailable_reason(), ")");
     register_allocator();
     register_copy();
   });
+}
+
+bool compiled_with_cuda() { return true; }
+int device_count() {
+  const int n = probe().count;
+  if (n > 0) register_hooks_once();  // so that Tensor::empty(..., Device::cuda()) works after the usual check
+  return n;
+}
+std::string unavailable_reason() { return probe().reason; }
+
+void init() {
+  FB_CHECK(probe().count > 0, "CUDA: no usable device (", unavailable_reason(), ")");
+  register_hooks_once();
 }
 
 std::string device_name(int index) {

@@ -21,8 +21,9 @@ int device_count();
 // Why device_count() is 0, for skip messages ("" when devices exist).
 std::string unavailable_reason();
 // Registers the caching allocator and the cross-device copy with tensor/.
-// Idempotent; called by device_count() and by every CUDA entry point, so
-// users rarely need it. Throws when no device is usable.
+// Idempotent; done by device_count() when it finds a device and by every
+// CUDA kernel entry point, so a program that checks device_count() first
+// never needs it. Throws when no device is usable.
 void init();
 // Name and compute capability of device `index`, e.g. "NVIDIA H100 (sm_90)".
 std::string device_name(int index = 0);

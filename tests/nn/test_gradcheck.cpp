@@ -78,6 +78,8 @@ std::vector<Case> cases() {
                [](auto& x) { return log(x[0]); }});
   c.push_back({"sqrt", [] { return std::vector<Tensor>{away_from_zero({7}, true)}; },
                [](auto& x) { return sqrt(x[0]); }});
+  c.push_back({"clamp", [] { return std::vector<Tensor>{away_from_zero({9})}; },
+               [](auto& x) { return clamp(x[0], -0.1, 0.8); }});
   c.push_back({"sum (dims, keepdim)", [] { return std::vector<Tensor>{rnd({2, 3, 4})}; },
                [](auto& x) { return sum(x[0], {0, 2}, true); }});
   c.push_back({"sum (all)", [] { return std::vector<Tensor>{rnd({2, 3})}; }, [](auto& x) { return sum(x[0]); }});
