@@ -2,14 +2,15 @@
 
 #include <cmath>
 
-#include "autograd/grad_mode.h"
 #include "kernels/contrastive.h"
 
 namespace fb::pretrain {
 
-Tensor swav_loss(const std::vector<Tensor>& scores, const SwavLossOptions& o) {
+Tensor swapped_prediction(const std::vector<Tensor>& scores, const std::vector<Tensor>& codes,
+                          const SwavLossOptions& o) {
   FB_CHECK(scores.size() >= 2, "swav_loss: needs at least 2 views, got ", scores.size());
-  FB_CHECK(!o.assign_views.empty(), "swav_loss: no assignment views");
+  FB_CHECK(!o.assign_views.empty() && codes.size() == o.assign_views.size(), "swav_loss: ", codes.size(),
+           " code tensors for ", o.assign_views.size(), " assignment views");
   const int64_t views = static_cast<int64_t>(scores.size());
   for (const auto& s : scores)
     FB_CHECK(s.shape() == scores[0].shape() && s.dim() == 2, "swav_loss: every view needs scores of shape ",
@@ -18,20 +19,26 @@ Tensor swav_loss(const std::vector<Tensor>& scores, const SwavLossOptions& o) {
   std::vector<Tensor> log_p;
   for (const auto& s : scores) log_p.push_back(log_softmax(mul_scalar(s, 1.0 / o.temperature)));
   Tensor total;
-  for (int a : o.assign_views) {
+  for (size_t i = 0; i < codes.size(); ++i) {
+    int a = o.assign_views[i];
     FB_CHECK(a >= 0 && a < views, "swav_loss: assignment view ", a, " out of range [0, ", views, ")");
-    Tensor q;
-    {
-      autograd::NoGradGuard ng;
-      q = kernels::sinkhorn(scores[a].detach(), o.sinkhorn_eps, o.sinkhorn_iters);
-    }
     for (int64_t v = 0; v < views; ++v) {
       if (v == a) continue;
-      Tensor ce = neg(mean(sum(mul(q, log_p[v]), {1})));
+      Tensor ce = neg(mean(sum(mul(codes[i], log_p[v]), {1})));
       total = total.defined() ? add(total, ce) : ce;
     }
   }
-  return mul_scalar(total, 1.0 / (static_cast<double>(o.assign_views.size()) * (views - 1)));
+  return mul_scalar(total, 1.0 / (static_cast<double>(codes.size()) * (views - 1)));
+}
+
+Tensor swav_loss(const std::vector<Tensor>& scores, const SwavLossOptions& o) {
+  std::vector<Tensor> codes;  // targets: computed without recording
+  for (int a : o.assign_views) {
+    FB_CHECK(a >= 0 && a < static_cast<int64_t>(scores.size()), "swav_loss: assignment view ", a,
+             " out of range [0, ", scores.size(), ")");
+    codes.push_back(kernels::sinkhorn(scores[a].detach(), o.sinkhorn_eps, o.sinkhorn_iters));
+  }
+  return swapped_prediction(scores, codes, o);
 }
 
 double assignment_entropy(const Tensor& codes) {

@@ -21,6 +21,10 @@ struct SwavLossOptions {
 // are predicted from every other view v by softmax(scores[v] / temperature):
 //   loss = mean_a mean_{v != a} mean_b -sum_k q_a[b,k] log p_v[b,k].
 Tensor swav_loss(const std::vector<Tensor>& scores, const SwavLossOptions& o = {});
+// The prediction half of swav_loss with the codes given: codes[i] [B, K] are
+// the targets of assignment view o.assign_views[i] (constants for autograd).
+Tensor swapped_prediction(const std::vector<Tensor>& scores, const std::vector<Tensor>& codes,
+                          const SwavLossOptions& o = {});
 
 // Entropy (nats) of the mean code assignment of a batch: log K when codes use
 // all prototypes equally, 0 when every sample picks the same one (collapse).
