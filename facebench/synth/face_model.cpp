@@ -248,11 +248,13 @@ std::array<Vec2, kNumLandmarks> landmark_layout(const IdentityParams& id) {
   // Jaw 0-16: a curve on the head surface from one ear to the other via the chin.
   float y_top = id.eye_y - 0.06f;
   float phi_top = std::asin(std::clamp(y_top / id.head_btop, -1.0f, 1.0f));
-  float phi_chin = -std::asin(0.97f);
+  // The chin point sits where the chin turns under, and the ends stop short of
+  // the ears: the contour a person sees in a frontal view.
+  float phi_chin = -std::asin(0.93f);
   for (int i = 0; i <= 16; ++i) {
     float u = kPi * float(i) / 16.0f;
     float cu = std::cos(u);
-    float theta = -82.0f * kDeg * (cu >= 0 ? 1.0f : -1.0f) * std::pow(std::fabs(cu), 0.6f);
+    float theta = -75.0f * kDeg * (cu >= 0 ? 1.0f : -1.0f) * std::pow(std::fabs(cu), 0.6f);
     float phi = phi_top + (phi_chin - phi_top) * std::sin(u);
     float y = half_height(id, std::sin(phi)) * std::sin(phi);
     float x = head_half_width(id, y) * std::sin(theta) * std::cos(phi);
@@ -325,6 +327,23 @@ std::array<Vec3, kNumLandmarks> face_landmarks(const IdentityParams& id, const E
   for (int i = 0; i < kNumLandmarks; ++i) {
     float s = layout[i].x, t = layout[i].y;
     out[i] = face_rest_point(id, s, t) + expression_offset(id, c, s, t) * face_front_weight(id, s, t);
+  }
+  return out;
+}
+
+std::array<Vec3, kNumLandmarks> face_landmark_normals(const IdentityParams& id, const ExpressionControls& c) {
+  auto layout = landmark_layout(id);
+  auto at = [&](float s, float t) {
+    return face_rest_point(id, s, t) + expression_offset(id, c, s, t) * face_front_weight(id, s, t);
+  };
+  // A step wider than a closed lip gap, so the normal is that of the lips and
+  // not of the compressed opening between them.
+  const float h = 0.04f;
+  std::array<Vec3, kNumLandmarks> out;
+  for (int i = 0; i < kNumLandmarks; ++i) {
+    float s = layout[i].x, t = layout[i].y;
+    Vec3 ds = at(s + h, t) - at(s - h, t), dt = at(s, t + h) - at(s, t - h);
+    out[i] = normalize(cross(ds, dt));
   }
   return out;
 }

@@ -82,6 +82,10 @@ std::array<Vec2, kNumLandmarks> landmark_layout(const IdentityParams& id);
 // Head-space 3D landmarks under an expression.
 std::array<Vec3, kNumLandmarks> face_landmarks(const IdentityParams& id, const ExpressionControls& c);
 
+// Outward surface normals (head space) at the landmarks under an expression,
+// by central differences of the deformed height field.
+std::array<Vec3, kNumLandmarks> face_landmark_normals(const IdentityParams& id, const ExpressionControls& c);
+
 // Brow centre line (side 0 = image-left, v in [0, 1] from inner to outer end).
 Vec2 brow_point(const IdentityParams& id, int side, float v, float* thickness = nullptr);
 

@@ -125,7 +125,16 @@ Sample Generator::sample(int64_t index) const {
     paint_occluder(g, r.image, r.label, mask, c, fs);
   }
   if (out.has_face) {
-    auto vis = point_visibility(sc.cam, r, 0, cam_pts.data(), kNumLandmarks, mask);
+    const FaceInstance& f = sc.faces[0];
+    auto normals = face_landmark_normals(f.model->id, expression_controls(f.expr));
+    Mat3 R = f.rotation();
+    for (auto& nv : normals) nv = R * nv;
+    // The jaw contour (0-16) lies on the face outline, where the surface turns
+    // away from the camera: it stays visible until clearly behind the outline.
+    std::array<float, kNumLandmarks> min_facing;
+    min_facing.fill(0.02f);
+    for (int k = 0; k <= 16; ++k) min_facing[k] = -0.2f;
+    auto vis = point_visibility(sc.cam, r, cam_pts.data(), normals.data(), kNumLandmarks, mask, min_facing.data());
     for (int k = 0; k < kNumLandmarks; ++k) out.visible[k] = vis[k];
   }
   degrade(sc.degrade_seed, sc.degrade, r.image);

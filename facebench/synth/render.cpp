@@ -146,8 +146,9 @@ void render_faces(const Camera& cam, const Lighting& light, const std::vector<Fa
     }
 }
 
-std::vector<uint8_t> point_visibility(const Camera& cam, const RenderResult& r, int owner,
-                                      const Vec3* q, int n, const std::vector<uint8_t>& mask) {
+std::vector<uint8_t> point_visibility(const Camera& cam, const RenderResult& r, const Vec3* q,
+                                      const Vec3* nrm, int n, const std::vector<uint8_t>& mask,
+                                      const float* min_facing) {
   std::vector<uint8_t> vis(size_t(n), 0);
   const int W = cam.width, H = cam.height;
   for (int i = 0; i < n; ++i) {
@@ -155,19 +156,21 @@ std::vector<uint8_t> point_visibility(const Camera& cam, const RenderResult& r, 
     int px = int(std::lround(s.x)), py = int(std::lround(s.y));
     if (px < 0 || py < 0 || px >= W || py >= H || s.d <= 0) continue;
     if (!mask.empty() && mask[size_t(py) * W + px]) continue;
-    // Tolerance in view distance: a little more than the mesh's deviation from
-    // the smooth surface, much less than the depth of a nose or a hand.
-    const float tol = 0.06f;
+    Vec3 to_cam = normalize(q[i] * -1.0f);
+    float facing = dot(nrm[i], to_cam);
+    if (facing < (min_facing ? min_facing[i] : 0.02f)) continue;  // on the far side of the head
+    // Depth tolerance (head units): above the mesh's deviation from the smooth
+    // surface, below the height of a nose, a hand or a lens over the skin. On
+    // a surface seen at a grazing angle one pixel spans a larger depth range.
+    float c = std::max(std::fabs(facing), 0.15f);
+    float tol = 0.04f + 1.5f * (s.d / cam.focal) * std::sqrt(1 - c * c) / c;
+    const float limit = 1.0f / std::max(s.d - tol, 1e-3f);  // inv_depth above this is in front
     bool ok = false;
     for (int dy = -1; dy <= 1 && !ok; ++dy)
       for (int dx = -1; dx <= 1 && !ok; ++dx) {
         int x = px + dx, y = py + dy;
         if (x < 0 || y < 0 || x >= W || y >= H) continue;
-        size_t p = size_t(y) * W + x;
-        int t = r.vb.tri[p];
-        if (t < 0 || r.tri_owner[t] != owner || r.tri_mat[t] != kMatFace) continue;
-        float d = 1.0f / r.vb.inv_depth[p];
-        ok = std::fabs(d - s.d) < tol;
+        ok = r.vb.inv_depth[size_t(y) * W + x] <= limit;
       }
     vis[i] = ok ? 1 : 0;
   }

@@ -53,10 +53,15 @@ struct RenderResult {
 void render_faces(const Camera& cam, const Lighting& light, const std::vector<FaceInstance>& faces,
                   RenderResult& out);
 
-// Visibility of camera-space points of face `owner`: inside the image, not
-// hidden by another surface (depth test against the rendered depth with a
-// tolerance, over the 3x3 neighbourhood) and not under a 2D occluder (`mask`).
-std::vector<uint8_t> point_visibility(const Camera& cam, const RenderResult& r, int owner,
-                                      const Vec3* cam_points, int n, const std::vector<uint8_t>& mask);
+// Visibility of surface points given in camera space with their camera-space
+// normals: inside the image, facing the camera (self-occlusion by the turning
+// surface), nothing rendered in front of them (depth test with a tolerance; any
+// pixel of the 3x3 neighbourhood may pass, for points on a silhouette) and not
+// under a 2D occluder (`mask`). min_facing[i] (optional, default 0.02) is the
+// least cosine between normal and view ray: points of an outline (the jaw
+// contour) sit where the surface turns away and need a negative bound.
+std::vector<uint8_t> point_visibility(const Camera& cam, const RenderResult& r, const Vec3* cam_points,
+                                      const Vec3* cam_normals, int n, const std::vector<uint8_t>& mask,
+                                      const float* min_facing = nullptr);
 
 }  // namespace fb::synth
