@@ -1,0 +1,147 @@
+#include "facebench/data/image.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "tensor/error.h"
+
+namespace fb::data {
+
+namespace {
+Image8 adopt(unsigned char* p, int w, int h, int file_channels, int want, const std::string& name) {
+  if (!p) FB_FAIL("cannot decode image '", name, "': ", stbi_failure_reason() ? stbi_failure_reason() : "unknown error");
+  std::unique_ptr<unsigned char, void (*)(void*)> guard(p, stbi_image_free);
+  Image8 im;
+  im.width = w;
+  im.height = h;
+  im.channels = want ? want : file_channels;
+  im.px.assign(p, p + size_t(w) * h * im.channels);
+  return im;
+}
+// stb_image decodes a JPEG whose entropy-coded data stops early without an
+// error (the missing blocks come out grey), so a truncated download would pass
+// as a valid picture. A complete JPEG ends its last scan with an EOI marker
+// (FF D9). Inside entropy-coded data 0xFF is always stuffed (FF 00) or a
+// restart marker, so a start-of-scan marker (FF DA) never appears by chance:
+// the last FF DA in the file starts the final scan (an EXIF thumbnail's scans
+// come earlier), and an EOI must follow it.
+bool jpeg_is_complete(const unsigned char* b, size_t n) {
+  size_t last_sos = 0;
+  for (size_t i = 2; i + 1 < n; ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xDA) last_sos = i;
+  if (last_sos == 0) return false;
+  for (size_t i = last_sos + 2; i + 1 < n; ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
+  return false;
+}
+
+// stb reads a binary PGM/PPM whose pixel data stops early without complaint
+// (the rest comes out as zeros), so the header's size is checked here. Header:
+// magic P5/P6, width, height, maxval, separated by whitespace or #-comments,
+// then one whitespace byte and width*height*channels samples (2 bytes each when
+// maxval > 255).
+bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why) {
+  size_t i = 2;
+  long long v[3] = {0, 0, 0};
+  for (int k = 0; k < 3; ++k) {
+    for (;;) {
+      while (i < n && std::isspace(b[i])) ++i;
+      if (i < n && b[i] == '#') {
+        while (i < n && b[i] != '\n') ++i;
+        continue;
+      }
+      break;
+    }
+    if (i >= n || !std::isdigit(b[i])) {
+      *why = "malformed PNM header";
+      return false;
+    }
+    while (i < n && std::isdigit(b[i]) && v[k] < (1ll << 40)) v[k] = v[k] * 10 + (b[i++] - '0');
+  }
+  ++i;  // the single whitespace byte before the samples
+  const long long ch = b[1] == '6' ? 3 : 1, bytes = v[2] > 255 ? 2 : 1;
+  const long long need = v[0] * v[1] * ch * bytes;
+  if (n < i || (long long)(n - i) < need) {
+    *why = "truncated PGM/PPM (" + std::to_string(n < i ? 0 : n - i) + " of " + std::to_string(need) + " pixel bytes)";
+    return false;
+  }
+  return true;
+}
+
+void check_channels(int c) { FB_CHECK(c == 0 || c == 1 || c == 3, "decode: channels must be 0, 1 or 3, got ", c); }
+}  // namespace
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) FB_FAIL("cannot read '", path, "': no such file or not readable");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name, int channels) {
+  check_channels(channels);
+  FB_CHECK(n > 0, "cannot decode image '", name, "': file is empty");
+  const auto* b = static_cast<const unsigned char*>(bytes);
+  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_is_complete(b, n))
+    FB_FAIL("cannot decode image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
+  if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
+    std::string why;
+    if (!pnm_size_ok(b, n, &why)) FB_FAIL("cannot decode image '", name, "': ", why);
+  }
+  // BMP: the header states the file size; a shorter file is truncated.
+  if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
+    const size_t declared = size_t(b[2]) | size_t(b[3]) << 8 | size_t(b[4]) << 16 | size_t(b[5]) << 24;
+    if (declared > n) FB_FAIL("cannot decode image '", name, "': truncated BMP (", n, " of ", declared, " bytes)");
+  }
+  int w = 0, h = 0, c = 0;
+  unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, channels);
+  return adopt(p, w, h, c, channels, name);
+}
+
+Image8 decode_image_file(const std::string& path, int channels) {
+  std::string bytes = read_file_bytes(path);
+  return decode_image_memory(bytes.data(), bytes.size(), path, channels);
+}
+
+bool probe_image_file(const std::string& path, int* width, int* height, int* channels) {
+  return stbi_info(path.c_str(), width, height, channels) != 0;
+}
+
+namespace {
+void append(void* ctx, void* data, int n) { static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), size_t(n)); }
+void check_writable(const Image8& im, const std::string& what) {
+  FB_CHECK(im.width > 0 && im.height > 0 && (im.channels >= 1 && im.channels <= 4) &&
+               im.px.size() == size_t(im.width) * im.height * im.channels,
+           what, ": image is empty or inconsistent (", im.width, "x", im.height, "x", im.channels, ")");
+}
+}  // namespace
+
+std::string encode_jpeg(const Image8& im, int quality) {
+  check_writable(im, "encode_jpeg");
+  std::string out;
+  if (!stbi_write_jpg_to_func(append, &out, im.width, im.height, im.channels, im.px.data(), quality))
+    FB_FAIL("encode_jpeg: encoder failed");
+  return out;
+}
+
+void write_jpeg(const std::string& path, const Image8& im, int quality) {
+  std::string bytes = encode_jpeg(im, quality);
+  std::ofstream f(path, std::ios::binary);
+  f.write(bytes.data(), std::streamsize(bytes.size()));
+  if (!f) FB_FAIL("cannot write '", path, "'");
+}
+
+void write_png(const std::string& path, const Image8& im) {
+  check_writable(im, "write_png '" + path + "'");
+  if (!stbi_write_png(path.c_str(), im.width, im.height, im.channels, im.px.data(), im.width * im.channels))
+    FB_FAIL("cannot write '", path, "'");
+}
+
+}  // namespace fb::data
