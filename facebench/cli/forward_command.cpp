@@ -5,21 +5,21 @@
 #include "autograd/grad_mode.h"
 #include "facebench/cli/commands.h"
 #include "facebench/common/arrays.h"
-#include "nn/checkpoint/safetensors.h"
+#include "nn/checkpoint/load_any.h"
 #include "nn/resnet.h"
 
 namespace fb::cli {
 
 namespace {
 struct ForwardArgs {
-  std::string arch = "resnet18", weights, input, output;
+  std::string arch = "resnet18", weights, strip_prefix, input, output;
   int64_t num_classes = -1;
   double width = 1.0;
   bool small_input = false, train_mode = false;
 };
 
 void run_forward(const ForwardArgs& a) {
-  auto state = checkpoint::load_safetensors(a.weights);
+  auto state = checkpoint::load_state_any(a.weights, a.strip_prefix);
   nn::ResNetConfig cfg;
   cfg.arch = a.arch;
   cfg.width = a.width;
@@ -56,9 +56,10 @@ void register_forward_command(CLI::App& app) {
                   "Classes of the fc layer (default: from fc.weight in the weights; 0 = no fc, pooled features)");
   cmd->add_option("--width", a->width, "Channel width multiplier")->capture_default_str();
   cmd->add_flag("--small-input", a->small_input, "3x3 stride-1 stem without max-pool");
-  cmd->add_option("--weights", a->weights, "State dict (.safetensors, PyTorch names and layouts)")
+  cmd->add_option("--weights", a->weights, "State dict (.safetensors or PyTorch .pth; PyTorch names and layouts)")
       ->required()
       ->check(CLI::ExistingFile);
+  cmd->add_option("--strip-prefix", a->strip_prefix, "Remove this prefix from the weights' names (e.g. module.)");
   cmd->add_option("--input", a->input, "Input array, NCHW float (.npy or .safetensors)")
       ->required()
       ->check(CLI::ExistingFile);
