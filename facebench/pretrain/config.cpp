@@ -1,0 +1,87 @@
+#include "facebench/pretrain/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tensor/error.h"
+
+namespace fb::pretrain {
+
+// One list of fields drives both directions of the JSON mapping.
+#define FB_PRETRAIN_FIELDS(X)                                                                                \
+  X(method) X(data) X(identities) X(per_identity) X(image_size) X(arch) X(width) X(small_input) X(res)        \
+  X(small_res) X(n_global) X(n_local) X(global_scale_min) X(local_scale_min) X(local_scale_max) X(optimizer)  \
+  X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr) X(warmup_start_lr) X(weight_decay) X(momentum)      \
+  X(warmup_epochs) X(grad_clip) X(proj_hidden) X(proj_out) X(prototypes) X(temperature) X(sinkhorn_eps)      \
+  X(sinkhorn_iters) X(freeze_prototypes_iters) X(queue) X(key_momentum) X(contrastive_temperature)           \
+  X(supervised_loss) X(arcface_s) X(arcface_m) X(seed) X(workers) X(checkpoint_every) X(max_steps)
+
+nlohmann::json to_json(const Config& c) {
+  nlohmann::json j;
+#define X(f) j[#f] = c.f;
+  FB_PRETRAIN_FIELDS(X)
+#undef X
+  return j;
+}
+
+Config from_json(const nlohmann::json& j, Config c) {
+  FB_CHECK(j.is_object(), "pretrain config: expected a JSON object");
+  nlohmann::json known = to_json(c);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    FB_CHECK(known.contains(it.key()), "pretrain config: unknown key '", it.key(), "'");
+  try {
+#define X(f) \
+  if (j.contains(#f)) j.at(#f).get_to(c.f);
+    FB_PRETRAIN_FIELDS(X)
+#undef X
+  } catch (const nlohmann::json::exception& e) {
+    FB_FAIL("pretrain config: ", e.what());
+  }
+  return c;
+}
+
+Config preset(const std::string& name) {
+  Config c;
+  if (name == "paper") return c;
+  FB_CHECK(name == "smoke", "unknown preset '", name, "' (expected paper or smoke)");
+  c.identities = 48;
+  c.per_identity = 8;
+  c.image_size = 96;
+  c.arch = "resnet18";
+  c.width = 0.25;
+  c.res = 64;
+  c.small_res = 32;
+  c.n_local = 2;
+  c.epochs = 4;
+  c.batch = 32;
+  c.warmup_epochs = 1;
+  c.proj_hidden = 256;
+  c.proj_out = 64;
+  c.prototypes = 64;
+  c.queue = 1024;
+  c.key_momentum = 0.99;
+  c.arcface_s = 16;
+  return c;
+}
+
+void validate(const Config& c) {
+  FB_CHECK(c.method == "supervised" || c.method == "swav" || c.method == "moco" || c.method == "simclr",
+           "pretrain: --method must be supervised, swav, moco or simclr, got '", c.method, "'");
+  FB_CHECK(c.optimizer == "lars" || c.optimizer == "sgd" || c.optimizer == "adamw",
+           "pretrain: --optimizer must be lars, sgd or adamw, got '", c.optimizer, "'");
+  FB_CHECK(c.supervised_loss == "softmax" || c.supervised_loss == "arcface",
+           "pretrain: supervised_loss must be softmax or arcface");
+  FB_CHECK(c.epochs >= 1 && c.batch >= 2 && c.ref_batch >= 1, "pretrain: need epochs >= 1, batch >= 2, ref_batch >= 1");
+  FB_CHECK(c.res >= 16 && c.small_res >= 16, "pretrain: crop sizes must be at least 16 px");
+  FB_CHECK(c.n_global >= 1 && c.n_local >= 0, "pretrain: need n_global >= 1 and n_local >= 0");
+  FB_CHECK(c.method == "supervised" || c.n_global + c.n_local >= 2,
+           "pretrain: self-supervised methods need at least two views");
+  FB_CHECK(c.method != "moco" || c.queue >= c.batch, "pretrain: the MoCo queue (", c.queue,
+           ") must hold at least one batch (", c.batch, ")");
+  FB_CHECK(c.prototypes >= 2 && c.proj_out >= 2 && c.proj_hidden >= 2, "pretrain: head sizes must be >= 2");
+  FB_CHECK(c.temperature > 0 && c.contrastive_temperature > 0 && c.sinkhorn_eps > 0, "pretrain: temperatures > 0");
+  FB_CHECK(c.key_momentum >= 0 && c.key_momentum < 1, "pretrain: key_momentum must be in [0, 1)");
+  FB_CHECK(c.data.rfind("synth:", 0) == 0, "pretrain: --data '", c.data,
+           "' is not supported (expected synth:curated, synth:uncurated or synth:video)");
+}
+
+}  // namespace fb::pretrain

@@ -1,0 +1,60 @@
+#pragma once
+// Every hyper-parameter of a pre-training run, with the paper's recipe as the
+// defaults (../PROTOCOL.md: SwAV on faces, from the official code) and a
+// "smoke" preset small enough for a laptop CPU. A run records its full config
+// as JSON next to its checkpoints; `--config FILE` reads one back.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace fb::pretrain {
+
+struct Config {
+  std::string method = "swav";  // supervised | swav | moco | simclr
+  // Data: "synth:curated", "synth:uncurated" or "synth:video" (rendered in memory).
+  std::string data = "synth:uncurated";
+  int64_t identities = 1000, per_identity = 20;  // synthetic data size
+  int64_t image_size = 256;                      // synthetic render size
+  // Backbone.
+  std::string arch = "resnet50";
+  double width = 1.0;
+  bool small_input = false;
+  // Views: n_global crops of res (scale global_min..1), n_local of small_res.
+  int64_t res = 224, small_res = 96, n_global = 2, n_local = 6;
+  double global_scale_min = 0.14, local_scale_min = 0.05, local_scale_max = 0.14;
+  // Optimisation (SGD momentum in LARS; lr = base_lr * batch / ref_batch).
+  std::string optimizer = "lars";  // lars | sgd | adamw
+  int64_t epochs = 400, batch = 256, ref_batch = 4096;
+  double base_lr = 4.8, final_lr = 0.0048, warmup_start_lr = 0.3, weight_decay = 1e-6, momentum = 0.9;
+  int64_t warmup_epochs = 10;
+  double grad_clip = 0.0;  // max global L2 norm; 0 = off
+  // Heads.
+  int64_t proj_hidden = 2048, proj_out = 128;
+  // SwAV.
+  int64_t prototypes = 3000;
+  double temperature = 0.1, sinkhorn_eps = 0.05;
+  int sinkhorn_iters = 3;
+  int64_t freeze_prototypes_iters = -1;  // -1: the first epoch's iterations
+  // MoCo v2 / SimCLR.
+  int64_t queue = 65536;
+  double key_momentum = 0.999, contrastive_temperature = 0.2;
+  // Supervised.
+  std::string supervised_loss = "softmax";  // softmax | arcface
+  double arcface_s = 64.0, arcface_m = 0.5;
+  // Run.
+  uint64_t seed = 0;
+  int workers = 2;
+  int64_t checkpoint_every = 0;  // steps; 0 = at the end of every epoch
+  int64_t max_steps = 0;         // stop after this many steps (0 = all epochs)
+};
+
+// Named presets: "paper" (the defaults) and "smoke" (minutes on a CPU).
+Config preset(const std::string& name);
+nlohmann::json to_json(const Config& c);
+// Fields absent from `j` keep their value in `base`; unknown keys are errors.
+Config from_json(const nlohmann::json& j, Config base = {});
+// Checks ranges and combinations; throws fb::Error naming the field.
+void validate(const Config& c);
+
+}  // namespace fb::pretrain

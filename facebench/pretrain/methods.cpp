@@ -1,0 +1,184 @@
+#include "facebench/pretrain/methods.h"
+
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "facebench/pretrain/losses.h"
+#include "kernels/contrastive.h"
+#include "tensor/ops.h"
+
+namespace fb::pretrain {
+
+std::vector<Tensor> Method::features(const std::vector<Tensor>& views, nn::ResNet& net) {
+  std::vector<Tensor> out;
+  size_t i = 0;
+  while (i < views.size()) {
+    size_t j = i;
+    while (j < views.size() && views[j].shape() == views[i].shape()) ++j;
+    std::vector<Tensor> group(views.begin() + static_cast<int64_t>(i), views.begin() + static_cast<int64_t>(j));
+    Tensor f = net.forward(group.size() == 1 ? group[0] : cat(group, 0));
+    const int64_t b = views[i].size(0);
+    for (size_t k = 0; k < group.size(); ++k)
+      out.push_back(slice(f, 0, static_cast<int64_t>(k) * b, static_cast<int64_t>(k + 1) * b));
+    i = j;
+  }
+  return out;
+}
+
+namespace {
+
+class Supervised : public Method {
+ public:
+  using Method::Method;
+  Tensor loss(const data::Batch& b, int64_t) override {
+    FB_CHECK(b.labels.defined(), "supervised pre-training: the data has no identity labels (use synth:curated)");
+    Tensor f = model_.backbone->forward(b.views.at(0));
+    Tensor logits = cfg_.supervised_loss == "arcface"
+                        ? arcface_logits(f, model_.classifier->weight, b.labels, cfg_.arcface_s, cfg_.arcface_m)
+                        : model_.classifier->forward(f);
+    auto pred = ops::argmax(logits.detach(), 1).to_vector<int64_t>();
+    auto lab = b.labels.to_vector<int64_t>();
+    int64_t correct = 0;
+    for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == lab[i];
+    stats_["train_acc"] = static_cast<double>(correct) / static_cast<double>(pred.size());
+    return cross_entropy(logits, b.labels);
+  }
+};
+
+class Swav : public Method {
+ public:
+  Swav(const Config& c, PretrainModel& m, int64_t freeze_iters) : Method(c, m), freeze_iters_(freeze_iters) {}
+
+  Tensor loss(const data::Batch& b, int64_t) override {
+    normalize_prototypes();
+    std::vector<Tensor> scores;
+    for (const Tensor& f : features(b.views, *model_.backbone))
+      scores.push_back(model_.prototypes->forward(l2_normalize(model_.head->forward(f))));
+    SwavLossOptions o;
+    o.temperature = cfg_.temperature;
+    o.sinkhorn_eps = cfg_.sinkhorn_eps;
+    o.sinkhorn_iters = cfg_.sinkhorn_iters;
+    o.assign_views.clear();
+    for (int v = 0; v < std::min<int64_t>(cfg_.n_global, 2); ++v) o.assign_views.push_back(v);
+    std::vector<Tensor> codes;
+    {
+      autograd::NoGradGuard ng;
+      for (int a : o.assign_views) codes.push_back(kernels::sinkhorn(scores[a].detach(), o.sinkhorn_eps, o.sinkhorn_iters));
+    }
+    // Collapse monitor: how evenly the batch spreads over the prototypes.
+    stats_["code_entropy"] = assignment_entropy(codes[0]);
+    stats_["max_entropy"] = std::log(static_cast<double>(cfg_.prototypes));
+    return swapped_prediction(scores, codes, o);
+  }
+
+  // SwAV keeps the prototypes fixed for the first iterations so that the
+  // codes settle before the prototypes chase them.
+  void before_step(int64_t step) override {
+    if (step < freeze_iters_) model_.prototypes->weight.impl().grad.reset();
+  }
+
+ private:
+  void normalize_prototypes() {
+    autograd::NoGradGuard ng;
+    Tensor& w = model_.prototypes->weight;
+    copy_into(w, l2_normalize(w.detach()));
+  }
+  int64_t freeze_iters_;
+};
+
+class Moco : public Method {
+ public:
+  Moco(const Config& c, PretrainModel& m) : Method(c, m) {
+    Generator gen(c.seed + 17);
+    queue_ = l2_normalize(randn({c.queue, c.proj_out}, gen));  // random unit keys until real ones arrive
+  }
+
+  Tensor loss(const data::Batch& b, int64_t) override {
+    FB_CHECK(b.views.size() >= 2, "moco: needs two views per image");
+    Tensor q = l2_normalize(model_.head->forward(model_.backbone->forward(b.views[0])));
+    Tensor k;
+    {
+      autograd::NoGradGuard ng;
+      k = l2_normalize(model_.key_head->forward(model_.key_backbone->forward(b.views[1])));
+    }
+    Tensor loss = info_nce(q, k, queue_, cfg_.contrastive_temperature);
+    last_keys_ = k;
+    return loss;
+  }
+
+  void after_step(int64_t) override {
+    autograd::NoGradGuard ng;
+    // Momentum update of the key encoder: theta_k = m theta_k + (1 - m) theta_q.
+    auto update = [this](nn::Module& key, nn::Module& query) {
+      auto kp = key.named_parameters(), qp = query.named_parameters();
+      for (size_t i = 0; i < kp.size(); ++i) {
+        mul_(kp[i].second, cfg_.key_momentum);
+        add_(kp[i].second, qp[i].second.detach(), 1 - cfg_.key_momentum);
+      }
+    };
+    update(*model_.key_backbone, *model_.backbone);
+    update(*model_.key_head, *model_.head);
+    // Enqueue the newest keys over the oldest.
+    const int64_t n = last_keys_.size(0), m = queue_.size(0);
+    for (int64_t i = 0; i < n; ++i) copy_into(queue_.select(0, (ptr_ + i) % m), last_keys_.select(0, i));
+    ptr_ = (ptr_ + n) % m;
+  }
+
+  nn::NamedTensors extra_state() const override {
+    return {{"moco.queue", queue_}, {"moco.queue_ptr", scalar(static_cast<double>(ptr_), DType::i64)}};
+  }
+  void load_extra_state(const nn::NamedTensors& s) override {
+    for (auto& [n, t] : s) {
+      if (n == "moco.queue") {
+        FB_CHECK(t.shape() == queue_.shape(), "moco: checkpoint queue has shape ", shape_str(t.shape()),
+                 ", config gives ", shape_str(queue_.shape()));
+        copy_into(queue_, t);
+      } else if (n == "moco.queue_ptr") {
+        ptr_ = static_cast<int64_t>(t.item());
+      }
+    }
+  }
+
+ private:
+  Tensor queue_, last_keys_;
+  int64_t ptr_ = 0;
+};
+
+class SimClr : public Method {
+ public:
+  using Method::Method;
+  Tensor loss(const data::Batch& b, int64_t) override {
+    FB_CHECK(b.views.size() >= 2, "simclr: needs two views per image");
+    auto f = features({b.views[0], b.views[1]}, *model_.backbone);
+    Tensor z1 = l2_normalize(model_.head->forward(f[0])), z2 = l2_normalize(model_.head->forward(f[1]));
+    return nt_xent(z1, z2, cfg_.contrastive_temperature);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_method(const Config& c, PretrainModel& m) {
+  if (c.method == "supervised") return std::make_unique<Supervised>(c, m);
+  if (c.method == "moco") return std::make_unique<Moco>(c, m);
+  if (c.method == "simclr") return std::make_unique<SimClr>(c, m);
+  return std::make_unique<Swav>(c, m, c.freeze_prototypes_iters);
+}
+
+data::Pipeline make_pipeline(const Config& c) {
+  if (c.method == "supervised") return data::face_pipeline(static_cast<int>(c.res), 0.5f, 10.0f, 0.1f);
+  if (c.method == "swav") {
+    std::vector<int> sizes{static_cast<int>(c.res)}, counts{static_cast<int>(c.n_global)};
+    std::vector<float> lo{static_cast<float>(c.global_scale_min)}, hi{1.0f};
+    if (c.n_local > 0) {
+      sizes.push_back(static_cast<int>(c.small_res));
+      counts.push_back(static_cast<int>(c.n_local));
+      lo.push_back(static_cast<float>(c.local_scale_min));
+      hi.push_back(static_cast<float>(c.local_scale_max));
+    }
+    return data::swav_multicrop(sizes, counts, lo, hi);
+  }
+  // MoCo v2 and SimCLR: two global views with the same distortions.
+  return data::swav_multicrop({static_cast<int>(c.res)}, {2}, {static_cast<float>(c.global_scale_min)}, {1.0f});
+}
+
+}  // namespace fb::pretrain

@@ -1,0 +1,184 @@
+#include "facebench/pretrain/trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "facebench/common/progress.h"
+#include "facebench/data/loader.h"
+#include "facebench/data/synthetic.h"
+#include "facebench/pretrain/checkpoint.h"
+#include "facebench/pretrain/methods.h"
+#include "nn/checkpoint/safetensors.h"
+#include "nn/optim.h"
+
+namespace fb::pretrain {
+
+namespace {
+
+data::DatasetPtr make_dataset(const Config& c) {
+  synth::Config s;
+  s.mode = synth::parse_mode(c.data.substr(6));
+  s.identities = c.identities;
+  s.per_identity = c.per_identity;
+  s.size = static_cast<int>(c.image_size);
+  s.seed = c.seed;
+  // Self-supervised methods read pictures only, as they would uncurated data.
+  return std::make_shared<data::SyntheticDataset>(s, c.method != "supervised");
+}
+
+std::unique_ptr<nn::Optimizer> make_optimizer(const Config& c, const PretrainModel& m, double lr) {
+  auto named = m.trainable();
+  std::vector<Tensor> params;
+  for (auto& [n, t] : named) params.push_back(t);
+  if (c.optimizer == "sgd") return std::make_unique<nn::SGD>(params, lr, nn::SGDOptions{c.momentum, 0, c.weight_decay, false});
+  if (c.optimizer == "adamw") return std::make_unique<nn::AdamW>(params, lr, nn::AdamWOptions{0.9, 0.999, 1e-8, c.weight_decay});
+  return std::make_unique<nn::LARS>(params, nn::lars_exclusions(named), lr,
+                                    nn::LARSOptions{c.momentum, c.weight_decay, 1e-3, 1e-8});
+}
+
+// Scales all gradients so that their global L2 norm is at most max_norm.
+void clip_gradients(const std::vector<Tensor>& params, double max_norm) {
+  double total = 0;
+  for (const auto& p : params)
+    if (p.grad().defined()) {
+      double n = ops::sum(ops::mul(p.grad(), p.grad())).item();
+      total += n;
+    }
+  total = std::sqrt(total);
+  if (total <= max_norm) return;
+  for (const auto& p : params)
+    if (p.grad().defined()) mul_(p.grad(), max_norm / (total + 1e-12));
+}
+
+}  // namespace
+
+RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int64_t max_steps_override) {
+  namespace fs = std::filesystem;
+  TrainingState state;
+  if (resume) {
+    state = load_checkpoint(out);
+    cfg = from_json(nlohmann::json::parse(state.config_json));
+  }
+  if (max_steps_override > 0) cfg.max_steps = max_steps_override;
+  validate(cfg);
+  fs::create_directories(out);
+  if (!resume) std::ofstream(out + "/config.json") << to_json(cfg).dump(2) << "\n";
+
+  auto dataset = make_dataset(cfg);
+  auto pipeline = std::make_shared<const data::Pipeline>(make_pipeline(cfg));
+  data::LoaderOptions lo;
+  lo.batch_size = cfg.batch;
+  lo.workers = cfg.workers;
+  lo.seed = cfg.seed;
+  lo.on_error = data::OnError::Skip;
+  data::Loader loader(dataset, pipeline, lo, data::LoaderState{state.epoch, state.batch});
+  const int64_t per_epoch = loader.batches_per_epoch();
+  FB_CHECK(per_epoch > 0, "pretrain: the data set (", dataset->size(), " images) is smaller than one batch (",
+           cfg.batch, ")");
+  if (cfg.freeze_prototypes_iters < 0) cfg.freeze_prototypes_iters = per_epoch;
+
+  nn::manual_seed(cfg.seed);
+  PretrainModel model(cfg, cfg.identities);
+  model.train();
+  auto method = make_method(cfg, model);
+  const double scale = static_cast<double>(cfg.batch) / cfg.ref_batch;  // linear scaling rule
+  auto opt = make_optimizer(cfg, model, cfg.base_lr * scale);
+  std::vector<Tensor> params;  // for gradient clipping
+  for (auto& [n, t] : model.trainable()) params.push_back(t);
+  if (resume) {
+    model.load_state_dict(state.model, true);
+    opt->load_state(state.optim);
+    method->load_extra_state(state.extra);
+    std::fprintf(stderr, "resuming %s at step %lld (epoch %lld, batch %lld)\n", out.c_str(),
+                 static_cast<long long>(state.step), static_cast<long long>(state.epoch),
+                 static_cast<long long>(state.batch));
+  }
+
+  const int64_t total = cfg.epochs * per_epoch;
+  const int64_t stop = cfg.max_steps > 0 ? std::min(total, cfg.max_steps) : total;
+  std::ofstream log(out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
+  auto save = [&](int64_t step) {
+    TrainingState s;
+    s.step = step;
+    auto pos = loader.state();
+    s.epoch = pos.epoch;
+    s.batch = pos.batch;
+    s.model = model.state_dict();
+    s.optim = opt->state();
+    s.extra = method->extra_state();
+    s.config_json = to_json(cfg).dump();
+    save_checkpoint(out, s);
+  };
+
+  RunSummary summary;
+  int64_t step = state.step;
+  app::Progress bar(cfg.method + " " + cfg.arch, stop, "step");
+  bar.update(step);
+  double epoch_loss = 0;
+  int64_t epoch_steps = 0, images = 0;
+  bool first_epoch = true;
+  data::Batch batch;
+  while (step < stop) {
+    if (!loader.next(batch)) {  // end of an epoch
+      if (epoch_steps > 0) {
+        if (first_epoch) summary.first_loss = epoch_loss / epoch_steps;
+        summary.last_loss = epoch_loss / epoch_steps;
+        first_epoch = false;
+      }
+      epoch_loss = 0;
+      epoch_steps = 0;
+      if (cfg.checkpoint_every == 0) save(step);
+      continue;
+    }
+    double lr = nn::cosine_with_warmup(step, total, cfg.warmup_epochs * per_epoch, cfg.base_lr * scale,
+                                       cfg.warmup_start_lr * scale, cfg.final_lr * scale);
+    opt->set_lr(lr);
+    Tensor loss = method->loss(batch, step);
+    double value = loss.item();
+    if (!std::isfinite(value))
+      FB_FAIL("pretrain: the loss became ", value, " at step ", step, " (epoch ", batch.epoch,
+              "); the last good checkpoint is ", checkpoint_path(out), " - lower the learning rate and --resume");
+    opt->zero_grad();
+    autograd::backward(loss);
+    method->before_step(step);
+    if (cfg.grad_clip > 0) clip_gradients(params, cfg.grad_clip);
+    opt->step();
+    method->after_step(step);
+    ++step;
+    epoch_loss += value;
+    ++epoch_steps;
+    images += batch.size();
+
+    nlohmann::json rec{{"step", step}, {"epoch", batch.epoch}, {"loss", value}, {"lr", lr}};
+    for (auto& [k, v] : method->stats()) rec[k] = v;
+    log << rec.dump() << "\n";
+    char status[96];
+    std::snprintf(status, sizeof status, "epoch %lld loss %.4f lr %.4g", static_cast<long long>(batch.epoch + 1),
+                  value, lr);
+    bar.update(step, status);
+    if (cfg.checkpoint_every > 0 && step % cfg.checkpoint_every == 0) save(step);
+  }
+  if (epoch_steps > 0) {
+    if (first_epoch) summary.first_loss = epoch_loss / epoch_steps;
+    summary.last_loss = epoch_loss / epoch_steps;
+  }
+  log.flush();
+  save(step);
+  bar.finish();
+  checkpoint::save_safetensors(out + "/backbone.safetensors", model.backbone->state_dict(),
+                               {{"arch", cfg.arch}, {"width", std::to_string(cfg.width)},
+                                {"small_input", cfg.small_input ? "1" : "0"}, {"method", cfg.method}});
+  auto stats = loader.stats();
+  summary.steps = step;
+  summary.images_per_second = images / std::max(bar.elapsed_seconds(), 1e-9);
+  summary.loader_wait_fraction = stats.waiting_seconds / std::max(stats.seconds, 1e-9);
+  return summary;
+}
+
+}  // namespace fb::pretrain
