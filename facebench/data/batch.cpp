@@ -90,6 +90,20 @@ Batch collate(const std::vector<Sample>& samples, const std::vector<std::vector<
                         b.heatmap_weights.data<float>() + i * K);
     }
   }
+  if (!v0.depth.empty()) {
+    b.depth = alloc.empty({B, K}, DType::f32);
+    for (int64_t i = 0; i < B; ++i) {
+      same_shape(int64_t(rows[size_t(i)][0].depth.size()) == K, samples[size_t(i)], "landmark depths");
+      std::memcpy(b.depth.data<float>() + i * K, rows[size_t(i)][0].depth.data(), size_t(K) * sizeof(float));
+    }
+  }
+  if (v0.has_pose) {
+    b.pose = alloc.empty({B, 3}, DType::f32);
+    for (int64_t i = 0; i < B; ++i) {
+      same_shape(rows[size_t(i)][0].has_pose, samples[size_t(i)], "head pose (missing)");
+      std::memcpy(b.pose.data<float>() + i * 3, rows[size_t(i)][0].pose.data(), 3 * sizeof(float));
+    }
+  }
   if (!v0.mask.empty()) {
     const int64_t S = v0.mask.width, T = v0.mask.height;
     b.masks = alloc.empty({B, T, S}, DType::u8);

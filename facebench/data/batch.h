@@ -23,6 +23,8 @@ struct Batch {
   Tensor values;                     // f32 [B, V] regression targets, if any
   Tensor landmarks;                  // f32 [B, K, 2] in view-0 pixels, if any
   Tensor visible;                    // f32 [B, K] 1 visible / 0 not
+  Tensor depth;                      // f32 [B, K] landmark z in view-0 pixels, if any
+  Tensor pose;                       // f32 [B, 3] yaw, pitch, roll (degrees) as seen in view 0, if any
   Tensor masks;                      // u8 [B, S, S] view-0 parsing labels, if any
   Tensor heatmaps;                   // f32 [B, S/stride, S/stride, K], if asked for
   Tensor heatmap_weights;            // f32 [B, K]

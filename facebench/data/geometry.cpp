@@ -117,6 +117,23 @@ View warp(const Sample& s, const Affine& src_to_view, int out_w, int out_h, bool
       }
     }
   }
+  if (s.has_pose) {
+    // The linear part of src_to_view (before the mirror) is s·R(t) with t the
+    // angle in the y-down frame; on screen that is a turn of -t (counter-clockwise positive).
+    const double ccw = -std::atan2(src_to_view.d, src_to_view.a) * 180.0 / M_PI;
+    v.has_pose = true;
+    v.pose = {s.pose[0], s.pose[1], float(s.pose[2] + ccw)};
+    if (mirror) {
+      v.pose[0] = -v.pose[0];
+      v.pose[2] = -v.pose[2];
+    }
+  }
+  if (!s.depth.empty()) {
+    FB_CHECK(int(s.depth.size()) == np, "warp: '", s.source, "' has ", s.depth.size(), " depths for ", np, " points");
+    const double scale = std::sqrt(std::abs(src_to_view.a * src_to_view.e - src_to_view.b * src_to_view.d));
+    v.depth.resize(size_t(np));
+    for (int i = 0; i < np; ++i) v.depth[size_t(i)] = float(s.depth[size_t(mirror ? perm[size_t(i)] : i)] * scale);
+  }
   if (np > 0) {
     v.landmarks.resize(size_t(2 * np));
     v.visible.assign(size_t(np), 1);

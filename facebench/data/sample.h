@@ -24,6 +24,10 @@ struct Sample {
   std::vector<float> landmarks;  // x0, y0, x1, y1, ... (pixels)
   std::vector<uint8_t> visible;  // one per point: 1 visible / labelled, 0 not
   LandmarkLayout layout = LandmarkLayout::None;
+  std::vector<float> depth;      // per landmark z (pixels, toward the camera); empty if 2-D
+  bool has_pose = false;
+  std::array<float, 3> pose{0, 0, 0};  // yaw, pitch, roll in degrees (yaw > 0: nose to image right,
+                                       // roll > 0: counter-clockwise in the image)
   int64_t label = -1;            // identity or class id; -1 when the task has none
   std::vector<float> values;     // regression targets (AU intensities, valence/arousal, pose ...)
   std::array<float, 4> box{0, 0, 0, 0};  // face box x, y, w, h (pixels); w <= 0 when unknown
@@ -36,6 +40,10 @@ struct View {
   Image8 mask;                   // 1 channel, same size; empty if the sample has none
   std::vector<float> landmarks;  // in the view's pixels, permuted if the view is mirrored
   std::vector<uint8_t> visible;  // permuted alike; points that left the view are kept (see heatmap.h)
+  std::vector<float> depth;      // permuted alike, scaled with the view
+  // Pose seen in the view: an in-plane rotation adds to roll; a mirror negates yaw and roll.
+  bool has_pose = false;
+  std::array<float, 3> pose{0, 0, 0};
   bool flipped = false;
 };
 

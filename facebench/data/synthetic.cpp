@@ -33,7 +33,10 @@ Sample SyntheticDataset::get(int64_t i) const {
   s.visible.assign(r.visible.begin(), r.visible.end());
   s.label = r.identity;
   for (int a = 0; a < synth::kNumAus; ++a) s.values.push_back(float(r.au[size_t(a)]));
-  s.values.insert(s.values.end(), {r.valence, r.arousal, r.yaw, r.pitch, r.roll, float(r.emotion)});
+  s.values.insert(s.values.end(), {r.valence, r.arousal, float(r.emotion)});
+  s.has_pose = true;
+  s.pose = {r.yaw, r.pitch, r.roll};
+  for (int k = 0; k < synth::kNumLandmarks; ++k) s.depth.push_back(r.landmarks_3d[size_t(k)].z);
   // The generator's box is (x, y, w, h) of the landmarks in centre coordinates;
   // as an edge box it starts half a pixel earlier.
   s.box = {r.box[0] - 0.5f, r.box[1] - 0.5f, r.box[2] + 1.0f, r.box[3] + 1.0f};

@@ -5,8 +5,9 @@
 // 68 iBUG landmarks with visibility, identity label, and values in this order:
 //   [0, 12)  AU intensities 0..5 in DISFA order (1,2,4,5,6,9,12,15,17,20,25,26)
 //   12, 13   valence, arousal in [-1, 1]
-//   14..16   yaw, pitch, roll in degrees
-//   17       emotion id (AffectNet 0..7)
+//   14       emotion id (AffectNet 0..7)
+// Head pose and landmark depth travel in Sample::pose / Sample::depth, which
+// the transforms update (a mirror negates yaw and roll, renumbers depths).
 // Uncurated non-face images have label -1 and no landmarks; a loader batch
 // needs every sample to have the same fields, so use curated or video mode
 // for supervised batches (the uncurated mode suits self-supervised pipelines,
@@ -16,7 +17,7 @@
 
 namespace fb::data {
 
-constexpr int kSynthValues = 18;
+constexpr int kSynthValues = 15;
 
 class SyntheticDataset : public Dataset {
  public:

@@ -238,6 +238,8 @@ TEST_CASE("the synthetic source feeds the loader with faces, masks, heatmaps and
   CHECK(b.masks.shape() == fb::Shape{3, 64, 64});
   CHECK(b.heatmaps.shape() == fb::Shape{3, 16, 16, 68});
   CHECK(b.values.shape() == fb::Shape{3, kSynthValues});
+  CHECK(b.pose.shape() == fb::Shape{3, 3});
+  CHECK(b.depth.shape() == fb::Shape{3, 68});
   Loader m(std::make_shared<SyntheticDataset>(cfg, true), std::make_shared<Pipeline>(swav_multicrop({48, 24}, {2, 3})), o);
   REQUIRE(m.next(b));
   REQUIRE(b.views.size() == 5);

@@ -372,3 +372,26 @@ TEST_CASE("heatmaps peak at the landmark and skip invisible or outside points") 
   CHECK(hm[size_t(best) * 3] == doctest::Approx(1.0f));
   for (int i = 0; i < 256; ++i) CHECK(hm[size_t(i) * 3 + 1] == 0.0f);
 }
+
+TEST_CASE("warp: head pose follows rotation and mirror; depths are renumbered with the points") {
+  Sample s;
+  s.image = fbt::pattern(32, 32);
+  s.layout = LandmarkLayout::Aflw19;
+  for (int k = 0; k < 19; ++k) {
+    s.landmarks.insert(s.landmarks.end(), {float(k), float(k)});
+    s.depth.push_back(float(100 + k));
+  }
+  s.has_pose = true;
+  s.pose = {20, 5, 10};
+  // Turn 30 degrees counter-clockwise about the centre, at twice the size.
+  Affine m = rotate_scale_about(15.5, 15.5, 30, 2.0);
+  View v = warp(s, m, 32, 32, false);
+  CHECK(v.pose[0] == doctest::Approx(20));
+  CHECK(v.pose[2] == doctest::Approx(40));
+  CHECK(v.depth[3] == doctest::Approx(2 * 103));
+  View f = warp(s, Affine{}, 32, 32, true);
+  CHECK(f.pose[0] == doctest::Approx(-20));
+  CHECK(f.pose[1] == doctest::Approx(5));
+  CHECK(f.pose[2] == doctest::Approx(-10));
+  CHECK(f.depth[0] == doctest::Approx(105));  // slot 0 holds source point 5
+}

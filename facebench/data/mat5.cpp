@@ -1,0 +1,150 @@
+#include "facebench/data/mat5.h"
+
+#include <stb_image.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "tensor/error.h"
+
+namespace fb::data {
+
+int64_t MatArray::cols() const {
+  int64_t c = 1;
+  for (size_t i = 1; i < dims.size(); ++i) c *= dims[i];
+  return dims.empty() ? 0 : c;
+}
+
+namespace {
+// MAT-file level-5 data types and array classes.
+enum : uint32_t {
+  miINT8 = 1, miUINT8 = 2, miINT16 = 3, miUINT16 = 4, miINT32 = 5, miUINT32 = 6,
+  miSINGLE = 7, miDOUBLE = 9, miINT64 = 12, miUINT64 = 13, miMATRIX = 14, miCOMPRESSED = 15
+};
+enum : uint32_t { mxCELL = 1, mxSTRUCT = 2, mxOBJECT = 3, mxCHAR = 4, mxSPARSE = 5 };
+
+struct Reader {
+  const unsigned char* p;
+  size_t n, pos = 0;
+  const std::string& name;
+  uint32_t u32(size_t at) const {
+    uint32_t v;
+    std::memcpy(&v, p + at, 4);  // little-endian files on a little-endian host
+    return v;
+  }
+  void need(size_t k) const {
+    if (pos + k > n) FB_FAIL("cannot read '", name, "': truncated MAT file");
+  }
+  // One data element: its type and a view of its payload; advances past padding.
+  bool element(uint32_t* type, const unsigned char** data, size_t* len) {
+    if (pos >= n) return false;
+    need(8);
+    uint32_t t = u32(pos);
+    if (t >> 16) {  // small data element: size in the upper half, data in the tag's second word
+      *type = t & 0xFFFF;
+      *len = t >> 16;
+      if (*len > 4) FB_FAIL("cannot read '", name, "': bad small data element");
+      *data = p + pos + 4;
+      pos += 8;
+      return true;
+    }
+    *type = t;
+    *len = u32(pos + 4);
+    pos += 8;
+    need(*len);
+    *data = p + pos;
+    pos += *type == miCOMPRESSED ? *len : (*len + 7) / 8 * 8;
+    if (pos > n) pos = n;  // the last element may omit its padding
+    return true;
+  }
+};
+
+template <typename T>
+void convert(const unsigned char* d, size_t len, std::vector<double>& out) {
+  size_t k = len / sizeof(T);
+  out.resize(k);
+  for (size_t i = 0; i < k; ++i) {
+    T v;
+    std::memcpy(&v, d + i * sizeof(T), sizeof(T));
+    out[i] = double(v);
+  }
+}
+
+bool numeric(uint32_t type, const unsigned char* d, size_t len, std::vector<double>& out) {
+  switch (type) {
+    case miDOUBLE: convert<double>(d, len, out); return true;
+    case miSINGLE: convert<float>(d, len, out); return true;
+    case miINT8: convert<int8_t>(d, len, out); return true;
+    case miUINT8: convert<uint8_t>(d, len, out); return true;
+    case miINT16: convert<int16_t>(d, len, out); return true;
+    case miUINT16: convert<uint16_t>(d, len, out); return true;
+    case miINT32: convert<int32_t>(d, len, out); return true;
+    case miUINT32: convert<uint32_t>(d, len, out); return true;
+    case miINT64: convert<int64_t>(d, len, out); return true;
+    case miUINT64: convert<uint64_t>(d, len, out); return true;
+    default: return false;
+  }
+}
+
+void parse_matrix(const unsigned char* d, size_t len, const std::string& name, std::map<std::string, MatArray>& out) {
+  Reader r{d, len, 0, name};
+  uint32_t t;
+  const unsigned char* e;
+  size_t el;
+  if (!r.element(&t, &e, &el) || t != miUINT32 || el < 8) FB_FAIL("cannot read '", name, "': bad array flags");
+  uint32_t flags;
+  std::memcpy(&flags, e, 4);
+  const uint32_t cls = flags & 0xFF;
+  const bool complex = flags & 0x800;
+  if (!r.element(&t, &e, &el) || t != miINT32) FB_FAIL("cannot read '", name, "': bad dimensions");
+  MatArray a;
+  for (size_t i = 0; i + 4 <= el; i += 4) {
+    int32_t v;
+    std::memcpy(&v, e + i, 4);
+    a.dims.push_back(v);
+  }
+  if (!r.element(&t, &e, &el) || t != miINT8) FB_FAIL("cannot read '", name, "': bad variable name");
+  std::string var(reinterpret_cast<const char*>(e), el);
+  if (cls == mxCELL || cls == mxSTRUCT || cls == mxOBJECT || cls == mxCHAR || cls == mxSPARSE || complex) return;
+  if (!r.element(&t, &e, &el) || !numeric(t, e, el, a.data))
+    FB_FAIL("cannot read '", name, "': variable '", var, "' has no numeric data");
+  int64_t count = 1;
+  for (int64_t v : a.dims) count *= v;
+  if (count != int64_t(a.data.size()))
+    FB_FAIL("cannot read '", name, "': variable '", var, "' holds ", a.data.size(), " values for its ", count,
+            " elements");
+  out[var] = std::move(a);
+}
+}  // namespace
+
+std::map<std::string, MatArray> read_mat5(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < 128) FB_FAIL("cannot read '", name, "': not a MAT file (", bytes.size(), " bytes)");
+  if (bytes.compare(0, 6, "MATLAB") != 0) FB_FAIL("cannot read '", name, "': not a MAT file");
+  if (bytes.compare(0, 19, "MATLAB 7.3 MAT-file") == 0 || bytes[126] != 'I' || bytes[127] != 'M')
+    FB_FAIL("cannot read '", name, "': only little-endian level-5 MAT files are read (v7.3/HDF5 is not)");
+  std::map<std::string, MatArray> out;
+  Reader r{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 128, name};
+  uint32_t t;
+  const unsigned char* e;
+  size_t el;
+  while (r.element(&t, &e, &el)) {
+    if (t == miMATRIX) {
+      parse_matrix(e, el, name, out);
+    } else if (t == miCOMPRESSED) {
+      int outlen = 0;
+      char* z = stbi_zlib_decode_malloc(reinterpret_cast<const char*>(e), int(el), &outlen);
+      if (!z) FB_FAIL("cannot read '", name, "': corrupt compressed variable");
+      std::unique_ptr<char, void (*)(void*)> guard(z, std::free);
+      Reader inner{reinterpret_cast<const unsigned char*>(z), size_t(outlen), 0, name};
+      uint32_t it;
+      const unsigned char* ie;
+      size_t iel;
+      while (inner.element(&it, &ie, &iel))
+        if (it == miMATRIX) parse_matrix(ie, iel, name, out);
+    }
+  }
+  return out;
+}
+
+}  // namespace fb::data
