@@ -13,10 +13,9 @@ Image8 to_image8(const ImageF& im) {
   out.width = im.width;
   out.height = im.height;
   out.data.resize(im.rgb.size());
-  for (size_t i = 0; i < im.rgb.size(); ++i) {
-    float v = im.rgb[i] * 255.0f + 0.5f;
-    out.data[i] = uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v));
-  }
+  // Branch-free clamp so the compiler vectorises the loop.
+  for (size_t i = 0; i < im.rgb.size(); ++i)
+    out.data[i] = uint8_t(std::min(255.0f, std::max(0.0f, im.rgb[i] * 255.0f + 0.5f)));
   return out;
 }
 

@@ -97,8 +97,10 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
   std::vector<SampleRecord> rec(static_cast<size_t>(n));
   // Label masks are mostly flat regions: a light zlib effort compresses them
   // nearly as well as the default and several times faster.
-  const int saved_level = stbi_write_png_compression_level;
+  // A fixed "sub" filter suits masks and skips stb's per-row search of 5 filters.
+  const int saved_level = stbi_write_png_compression_level, saved_filter = stbi_write_force_png_filter;
   stbi_write_png_compression_level = 3;
+  stbi_write_force_png_filter = 1;
   std::atomic<int64_t> next{0}, done{0};
   std::atomic<bool> failed{false};
   std::string error;
@@ -144,6 +146,7 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
   }
   for (auto& t : pool) t.join();
   stbi_write_png_compression_level = saved_level;
+  stbi_write_force_png_filter = saved_filter;
   if (failed) throw std::runtime_error(error);
   if (opt.progress) opt.progress(n, n);
   WriteStats st;

@@ -23,7 +23,7 @@ namespace fb::synth {
 struct WriteOptions {
   std::string out_dir;
   int threads = 1;
-  int jpeg_quality = 95;
+  int jpeg_quality = 90;  // VGGFace2-like; lower is faster to encode
   // Called from the calling thread about ten times a second and once at the end.
   std::function<void(int64_t done, int64_t total)> progress;
 };
