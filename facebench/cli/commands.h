@@ -10,6 +10,7 @@ void register_init_command(CLI::App& app);     // init_command.cpp
 void register_train_command(CLI::App& app);    // train_command.cpp
 void register_pretrain_command(CLI::App& app); // pretrain_command.cpp
 void register_synth_command(CLI::App& app);    // synth_command.cpp
+void register_data_command(CLI::App& app);     // data_command.cpp
 void register_convert_command(CLI::App& app);  // convert_command.cpp
 void register_bench_command(CLI::App& app);    // bench_command.cpp
 

@@ -1,0 +1,37 @@
+#pragma once
+// Opening a dataset by format name, as the command line does:
+//
+//   format         PATH is                                   reader
+//   vggface2       the release root (train/, test/, lists)   IdentityFolderDataset on <PATH>/<split>
+//   folders        any folder-per-identity tree (MS1M dumps)   IdentityFolderDataset
+//   orl            the ORL root (s1..s40)                      open_orl
+//   lfw            folder holding pairs.txt and lfw/           LfwPairs
+//   300w           the 300W root                               W300Dataset (split: train|common|challenging|full|test|all)
+//   wflw           the WFLW root                               WflwDataset (split: train|test|<list file>)
+//   disfa          the DISFA root (ActionUnit_Labels/)         DisfaDataset (--images, --frame-pattern)
+//   affectnet      the AffectNet root                          AffectNetDataset (split: train|val)
+//   lapa           the LaPa root                               ParsingDataset (split: train|val|test)
+//   celebamask-hq  the CelebAMask-HQ root                      ParsingDataset::celebamask_hq
+//   aflw2000-3d    folder of image<N>.jpg + .mat               Aflw2000Dataset
+//   synth          a `facebench synth` output folder           IdentityFolderDataset over images/ (train_list.txt)
+#include <string>
+#include <vector>
+
+#include "facebench/data/dataset.h"
+
+namespace fb::data {
+
+struct OpenOptions {
+  std::string format, path, split;  // split "" = the format's default
+  std::string images;               // image folder when it is not the default (disfa, aflw2000-3d)
+  std::string frame_pattern = "{subject}/{index}.png";  // disfa
+  int classes = 8;                  // affectnet
+  double max_angle = 0;             // aflw2000-3d (99 for the head-pose protocol)
+};
+
+const std::vector<std::string>& dataset_formats();
+// Throws fb::Error for an unknown format or a missing root; annotation
+// problems go to `log` under its policy.
+DatasetPtr open_dataset(const OpenOptions& o, ProblemLog& log);
+
+}  // namespace fb::data
