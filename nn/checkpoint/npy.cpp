@@ -1,7 +1,7 @@
 #include "nn/checkpoint/npy.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "nn/checkpoint/atomic_file.h"
+
 
 #include <algorithm>
 #include <cerrno>
@@ -212,19 +212,6 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
-void write_all(int fd, const void* data, size_t n, const std::string& where) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      FB_FAIL(where, "write failed: ", std::strerror(errno));
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
@@ -403,37 +390,8 @@ void save_npy(const std::string& path, const Tensor& t) {
   pre.push_back(0);
   for (size_t i = 0; i < len_bytes; ++i) pre.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xffu));
 
-  // Temporary file, fsync, rename: a crash never leaves a half-written array at `path`.
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  FB_CHECK(fd >= 0, where, "cannot create ", tmp, ": ", std::strerror(errno));
-  try {
-    write_all(fd, pre.data(), pre.size(), where);
-    write_all(fd, header.data(), header.size(), where);
-    if (c.nbytes() > 0) write_all(fd, c.raw_data(), c.nbytes(), where);
-    FB_CHECK(::fsync(fd) == 0, where, "fsync of ", tmp, " failed: ", std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    FB_FAIL(where, "close of ", tmp, " failed: ", std::strerror(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    FB_FAIL(where, "cannot rename ", tmp, " to ", path, ": ", std::strerror(err));
-  }
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);  // best effort: makes the rename durable where supported
-    ::close(dfd);
-  }
+  write_file_atomically(path, {{pre.data(), pre.size()}, {header.data(), header.size()}, {c.raw_data(), c.nbytes()}},
+                        where);
 }
 
 }  // namespace fb::checkpoint

@@ -1,7 +1,7 @@
 #include "nn/checkpoint/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "nn/checkpoint/atomic_file.h"
+
 
 #include <algorithm>
 #include <cerrno>
@@ -106,20 +106,6 @@ void append_u64_le(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
 }
 
-// Writes everything, retrying on short writes and EINTR.
-void write_all(int fd, const void* data, size_t n, const std::string& tmp) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      FB_FAIL("save_safetensors: ", tmp, ": write failed: ", std::strerror(errno));
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
 // Tensor bytes in C order on the CPU, ready to be written.
 Tensor host_contiguous(const Tensor& t) {
   Tensor c = t.device().is_cpu() ? t : t.to(Device::cpu());
@@ -196,39 +182,9 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   std::string prefix;
   append_u64_le(prefix, text.size());
 
-  // Write to a temporary file, fsync, then rename: a crash leaves the old file or the new one.
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  FB_CHECK(fd >= 0, where, "cannot create ", tmp, ": ", std::strerror(errno));
-  try {
-    write_all(fd, prefix.data(), prefix.size(), tmp);
-    write_all(fd, text.data(), text.size(), tmp);
-    for (const Tensor& c : data)
-      if (c.nbytes() > 0) write_all(fd, c.raw_data(), c.nbytes(), tmp);
-    FB_CHECK(::fsync(fd) == 0, where, "fsync of ", tmp, " failed: ", std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    FB_FAIL(where, "close of ", tmp, " failed: ", std::strerror(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    FB_FAIL(where, "cannot rename ", tmp, " to ", path, ": ", std::strerror(err));
-  }
-  // Make the rename itself durable. Best effort: some file systems refuse fsync on directories.
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  std::vector<Chunk> chunks{{prefix.data(), prefix.size()}, {text.data(), text.size()}};
+  for (const Tensor& c : data) chunks.push_back({c.raw_data(), c.nbytes()});
+  write_file_atomically(path, chunks, where);
 }
 
 // ------------------------------------------------------------------------------------------
