@@ -9,6 +9,7 @@ void register_forward_command(CLI::App& app);  // forward_command.cpp
 void register_init_command(CLI::App& app);     // init_command.cpp
 void register_train_command(CLI::App& app);    // train_command.cpp
 void register_pretrain_command(CLI::App& app); // pretrain_command.cpp
+void register_probe_command(CLI::App& app);    // probe_command.cpp
 void register_synth_command(CLI::App& app);    // synth_command.cpp
 void register_data_command(CLI::App& app);     // data_command.cpp
 void register_convert_command(CLI::App& app);  // convert_command.cpp

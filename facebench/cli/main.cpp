@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   fb::cli::register_forward_command(app);
   fb::cli::register_train_command(app);
   fb::cli::register_pretrain_command(app);
+  fb::cli::register_probe_command(app);
   fb::cli::register_synth_command(app);
   fb::cli::register_data_command(app);
   fb::cli::register_convert_command(app);
