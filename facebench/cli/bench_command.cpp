@@ -24,6 +24,7 @@
 #include "kernels/bench/machine.h"
 #include "kernels/bench/roofline.h"
 #include "kernels/cpu/isa.h"
+#include "kernels/cpu/profile.h"
 #include "nn/functional.h"
 #include "nn/optim.h"
 #include "nn/resnet.h"
@@ -189,6 +190,37 @@ void run_train_bench(const TrainArgs& a) {
       },
       to);
   const double train_ips = double(a.batch) / tr.median_s, infer_ips = double(a.batch) / inf.median_s;
+
+  // Where a training step's time goes: two more steps with the kernel
+  // profiler on; "other" is everything outside the CPU kernels (elementwise
+  // tensor ops, autograd bookkeeping, allocation, the optimizer).
+  net->train();
+  kernels::cpu::profile_reset();
+  kernels::cpu::set_profiling(true);
+  const int prof_steps = 2;
+  const double p0 = bench::now_seconds();
+  for (int i = 0; i < prof_steps; ++i) {
+    Tensor loss = fb::cross_entropy(net->forward(x), labels);
+    opt.zero_grad();
+    autograd::backward(loss);
+    opt.step();
+  }
+  const double prof_total = (bench::now_seconds() - p0) / prof_steps;
+  kernels::cpu::set_profiling(false);
+  const auto prof = kernels::cpu::profile_snapshot();
+  std::printf("training step profile (%.1f ms per step):\n", prof_total * 1e3);
+  double in_kernels = 0;
+  nlohmann::json jprof = nlohmann::json::array();
+  for (const auto& e : prof) {
+    const double per_step = e.seconds / prof_steps;
+    in_kernels += per_step;
+    std::printf("  %-30s %9.1f ms %5.1f%%  (%ld calls)\n", e.name.c_str(), per_step * 1e3, 100 * per_step / prof_total,
+                e.calls / prof_steps);
+    jprof.push_back({{"kernel", e.name}, {"seconds_per_step", per_step}, {"calls_per_step", e.calls / prof_steps}});
+  }
+  std::printf("  %-30s %9.1f ms %5.1f%%\n", "other (outside CPU kernels)", (prof_total - in_kernels) * 1e3,
+              100 * (prof_total - in_kernels) / prof_total);
+  kernels::cpu::profile_reset();
   std::printf("facebench %s res %lld batch %lld threads %d isa %s: train %.1f img/s (median step %.1f ms), "
               "inference %.1f img/s (median %.1f ms), load average %.2f\n",
               a.arch.c_str(), (long long)a.res, (long long)a.batch, omp_get_max_threads(),
@@ -204,7 +236,8 @@ void run_train_bench(const TrainArgs& a) {
                         {"train_step_median_s", tr.median_s},
                         {"inference_images_per_s", infer_ips},
                         {"inference_median_s", inf.median_s},
-                        {"load_average", load_average()}};
+                        {"load_average", load_average()},
+                        {"train_step_profile", jprof}};
     std::ofstream(a.json) << j.dump(2) << "\n";
   }
 }

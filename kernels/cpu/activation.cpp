@@ -1,4 +1,5 @@
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/profile.h"
 
 #include <cmath>
 
@@ -34,6 +35,7 @@ T sigmoid(T x) {
 
 template <typename T>
 void activation_forward(Activation a, const T* x, int64_t n, T* y) {
+  ProfileScope prof_("activation_forward");
   constexpr T kInvSqrt2 = T(M_SQRT1_2);
   switch (a) {
     case Activation::Relu:
@@ -53,6 +55,7 @@ void activation_forward(Activation a, const T* x, int64_t n, T* y) {
 
 template <typename T>
 void activation_backward(Activation a, const T* dy, const T* x, int64_t n, T* dx) {
+  ProfileScope prof_("activation_backward");
   constexpr T kInvSqrt2 = T(M_SQRT1_2);
   const T kInvSqrt2Pi = T(1.0 / std::sqrt(2.0 * M_PI));
   switch (a) {

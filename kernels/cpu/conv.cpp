@@ -13,6 +13,7 @@
 // with Kc = KH*KW*Cg. Pointwise convolutions need no patch matrix at all:
 // the NHWC input itself is the [N*H*W, C] matrix.
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/profile.h"
 
 #include <omp.h>
 
@@ -122,6 +123,7 @@ void add_bias(int64_t r0, int64_t rows, int64_t O, const T* bias, T* y) {
 
 template <typename T>
 void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  ProfileScope prof_("conv2d_forward");
   if constexpr (std::is_same_v<T, float>)
     if (conv2d_forward_direct(g, x, w, bias, y)) return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
@@ -157,6 +159,7 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
 
 template <typename T>
 void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
+  ProfileScope prof_("conv2d_backward_input");
   if constexpr (std::is_same_v<T, float>)
     if (!is_pointwise(g) && conv2d_backward_input_direct(g, dy, w, dx)) return;
   const int64_t Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
@@ -193,6 +196,7 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
 
 template <typename T>
 void conv2d_backward_weight(const ConvGeom& g, const T* dy, const T* x, T* dw) {
+  ProfileScope prof_("conv2d_backward_weight");
   if constexpr (std::is_same_v<T, float>)
     if (!is_pointwise(g) && conv2d_backward_weight_implicit(g, dy, x, dw)) return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
@@ -235,6 +239,7 @@ void conv2d_backward_weight(const ConvGeom& g, const T* dy, const T* x, T* dw) {
 
 template <typename T>
 void conv2d_backward_bias(int64_t rows, int64_t O, const T* dy, T* db) {
+  ProfileScope prof_("conv2d_backward_bias");
   std::vector<std::vector<T>> partial(static_cast<size_t>(omp_get_max_threads()));
 #pragma omp parallel
   {

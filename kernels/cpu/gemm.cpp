@@ -1,6 +1,7 @@
 // Plain-matrix GEMM on top of the packed driver (gemm_driver.h): blocking
 // from the cache sizes, and the packers for row-major / transposed operands.
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/profile.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -106,6 +107,7 @@ void gemm_with(const MicroKernel<T>& uk, bool trans_a, bool trans_b, int64_t M, 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
           const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  ProfileScope prof_("gemm");
   gemm_with<T>(micro_kernel_for<T>(active_isa()), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 

@@ -1,4 +1,5 @@
 #include "kernels/cpu/norm.h"
+#include "kernels/cpu/profile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +65,7 @@ void affine_columns(const T* x, int64_t rows, int64_t C, const double* sub, cons
 template <typename T>
 void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t rows, int64_t C, double eps,
                               T* y, T* mean, T* invstd) {
+  ProfileScope prof_("batch_norm_forward_train");
   // One pass for both moments. Sums of x - K with K the first row keep the
   // variance free of the cancellation of E[x^2] - E[x]^2 when |mean| >> std.
   std::vector<double> shift(x, x + C);
@@ -99,6 +101,7 @@ void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t
 template <typename T>
 void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T* running_mean,
                              const T* running_var, int64_t rows, int64_t C, double eps, T* y) {
+  ProfileScope prof_("batch_norm_forward_eval");
   std::vector<double> m(running_mean, running_mean + C), scale = param_or(gamma, C, 1.0),
       b = param_or(beta, C, 0.0);
   for (int64_t c = 0; c < C; ++c) scale[c] /= std::sqrt(static_cast<double>(running_var[c]) + eps);
@@ -108,6 +111,7 @@ void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T*
 template <typename T>
 void batch_norm_backward(const T* dy, const T* x, const T* gamma, const T* mean, const T* invstd, int64_t rows,
                          int64_t C, T* dx, T* dgamma, T* dbeta) {
+  ProfileScope prof_("batch_norm_backward");
   std::vector<double> m(mean, mean + C), is(invstd, invstd + C);
   std::vector<double> sums(static_cast<size_t>(2 * C));
   const double* mp = m.data();

@@ -2,6 +2,7 @@
 // so that both implementations state PyTorch's rules once; what differs here
 // is the loop order (channels innermost) and the threading.
 #include "kernels/cpu/pool.h"
+#include "kernels/cpu/profile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +17,7 @@ using ref::pool_window;
 
 template <typename T>
 void max_pool2d_forward(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
+  ProfileScope prof_("max_pool2d_forward");
   const auto& p = g.p;
   const int64_t C = g.C;
 #pragma omp parallel for collapse(2) schedule(static)
@@ -47,6 +49,7 @@ void max_pool2d_forward(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
 
 template <typename T>
 void max_pool2d_backward(const PoolGeom& g, const T* dy, const int64_t* idx, T* dx) {
+  ProfileScope prof_("max_pool2d_backward");
   const int64_t C = g.C, in_plane = g.H * g.W, out_plane = g.OH * g.OW;
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
@@ -110,6 +113,7 @@ void avg_pool2d_backward(const PoolGeom& g, const T* dy, T* dx) {
 template <typename T>
 void adaptive_avg_pool2d_forward(int64_t N, int64_t H, int64_t W, int64_t C, int64_t OH, int64_t OW, const T* x,
                                  T* y) {
+  ProfileScope prof_("adaptive_avg_pool2d_forward");
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t n = 0; n < N; ++n)
     for (int64_t oh = 0; oh < OH; ++oh) {
@@ -132,6 +136,7 @@ void adaptive_avg_pool2d_forward(int64_t N, int64_t H, int64_t W, int64_t C, int
 template <typename T>
 void adaptive_avg_pool2d_backward(int64_t N, int64_t H, int64_t W, int64_t C, int64_t OH, int64_t OW, const T* dy,
                                   T* dx) {
+  ProfileScope prof_("adaptive_avg_pool2d_backward");
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < N; ++n) {
     T* dxn = dx + n * H * W * C;

@@ -1,4 +1,5 @@
 #include "kernels/cpu/softmax_loss.h"
+#include "kernels/cpu/profile.h"
 
 #include <cmath>
 #include <limits>
@@ -122,6 +123,7 @@ void log_softmax_backward(const T* dy, const T* y, int64_t rows, int64_t C, T* d
 template <typename T>
 void cross_entropy_forward(const T* logits, const int64_t* labels, int64_t N, int64_t C, double eps,
                            int64_t ignore_index, Reduction red, T* out) {
+  ProfileScope prof_("cross_entropy_forward");
   // Per-sample losses first (in parallel), then one ordered sum.
   std::vector<double> loss(static_cast<size_t>(N));
 #pragma omp parallel for schedule(static) if (N * C >= kParallelMin)
@@ -156,6 +158,7 @@ void cross_entropy_forward(const T* logits, const int64_t* labels, int64_t N, in
 template <typename T>
 void cross_entropy_backward(const T* dloss, const T* logits, const int64_t* labels, int64_t N, int64_t C,
                             double eps, int64_t ignore_index, Reduction red, T* dlogits) {
+  ProfileScope prof_("cross_entropy_backward");
   int64_t count = 0;
   for (int64_t i = 0; i < N; ++i) count += labels[i] != ignore_index;
   const double off = eps / static_cast<double>(C);
