@@ -87,22 +87,26 @@ void gaussian_blur(ImageF& im, float sigma) {
   for (int i = -r; i <= r; ++i) sum += k[size_t(i + r)] = std::exp(-0.5f * float(i * i) / (sigma * sigma));
   for (float& v : k) v /= sum;
   const int W = im.width, H = im.height, C = im.channels;
-  std::vector<float> tmp(im.px.size());
-  // Horizontal pass into tmp, vertical pass back.
-  for (int y = 0; y < H; ++y) {
-    const float* row = &im.px[size_t(y) * W * C];
-    float* out = &tmp[size_t(y) * W * C];
-    for (int x = 0; x < W; ++x)
-      for (int c = 0; c < C; ++c) {
-        float acc = 0;
-        for (int i = -r; i <= r; ++i) {
-          int xx = std::clamp(x + i, 0, W - 1);
-          acc += k[size_t(i + r)] * row[size_t(xx) * C + c];
-        }
-        out[size_t(x) * C + c] = acc;
-      }
-  }
   const size_t stride = size_t(W) * C;
+  std::vector<float> tmp(im.px.size()), pad(size_t(W + 2 * r) * C);
+  // Horizontal pass: copy the row with its edge pixels repeated r times on
+  // each side, then accumulate one tap at a time over the whole row, so the
+  // inner loop is a contiguous multiply-add the compiler vectorises.
+  for (int y = 0; y < H; ++y) {
+    const float* row = &im.px[size_t(y) * stride];
+    for (int x = -r; x < W + r; ++x) {
+      const float* src = row + size_t(std::clamp(x, 0, W - 1)) * C;
+      for (int c = 0; c < C; ++c) pad[size_t(x + r) * C + c] = src[c];
+    }
+    float* out = &tmp[size_t(y) * stride];
+    for (size_t j = 0; j < stride; ++j) out[j] = 0;
+    for (int i = 0; i <= 2 * r; ++i) {
+      const float w = k[size_t(i)];
+      const float* in = pad.data() + size_t(i) * C;
+      for (size_t j = 0; j < stride; ++j) out[j] += w * in[j];
+    }
+  }
+  // Vertical pass back into the image, rows clamped at the borders.
   for (int y = 0; y < H; ++y) {
     float* out = &im.px[size_t(y) * stride];
     for (size_t j = 0; j < stride; ++j) out[j] = 0;

@@ -83,7 +83,56 @@ View warp(const Sample& s, const Affine& src_to_view, int out_w, int out_h, bool
   if (has_mask) v.mask.reset(out_w, out_h, 1);
   const std::vector<uint8_t>& lut = mask_flip_lut(mirror ? s.mask_layout : MaskLayout::None);
   const float k = 1.0f / 255.0f;
-  for (int y = 0; y < out_h; ++y) {
+  if (inv.b == 0 && inv.d == 0) {
+    // Axis-aligned (crops, resizes, mirrors: the common case): the source
+    // column depends on x only and the row on y only, so the taps and weights
+    // are computed once per column and once per row, with the same rules as
+    // the general loop below.
+    struct Tap {
+      int a, b;
+      float f;
+      bool in;
+      int nearest;
+    };
+    auto taps = [](int n, int limit, double scale, double offset) {
+      std::vector<Tap> t(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        const double s = scale * i + offset;
+        const int i0 = int(std::floor(s));
+        t[size_t(i)] = {std::max(i0, 0), std::min(i0 + 1, limit - 1), float(s - i0), s >= -0.5 && s <= limit - 0.5,
+                        int(std::lround(s))};
+      }
+      return t;
+    };
+    const std::vector<Tap> tx = taps(out_w, W, inv.a, inv.c), ty = taps(out_h, H, inv.e, inv.f);
+    for (int y = 0; y < out_h; ++y) {
+      float* o = v.image.px.data() + size_t(y) * out_w * 3;
+      uint8_t* om = has_mask ? v.mask.row(y) : nullptr;
+      const Tap& r = ty[size_t(y)];
+      const uint8_t* ra = src + size_t(r.a) * W * C;
+      const uint8_t* rb = src + size_t(r.b) * W * C;
+      for (int x = 0; x < out_w; ++x, o += 3) {
+        const Tap& t = tx[size_t(x)];
+        if (!(r.in && t.in)) {
+          o[0] = o[1] = o[2] = 0;
+          if (has_mask) om[x] = 0;
+          continue;
+        }
+        const float w00 = (1 - t.f) * (1 - r.f), w01 = t.f * (1 - r.f), w10 = (1 - t.f) * r.f, w11 = t.f * r.f;
+        const uint8_t *p00 = ra + size_t(t.a) * C, *p01 = ra + size_t(t.b) * C;
+        const uint8_t *p10 = rb + size_t(t.a) * C, *p11 = rb + size_t(t.b) * C;
+        for (int ch = 0; ch < 3; ++ch) {
+          const int c = C == 3 ? ch : 0;
+          o[ch] = (w00 * p00[c] + w01 * p01[c] + w10 * p10[c] + w11 * p11[c]) * k;
+        }
+        if (has_mask) {
+          const int mx = t.nearest, my = r.nearest;
+          om[x] = (mx >= 0 && my >= 0 && mx < W && my < H) ? lut[s.mask.px[size_t(my) * W + mx]] : 0;
+        }
+      }
+    }
+  }
+  for (int y = 0; y < out_h && !(inv.b == 0 && inv.d == 0); ++y) {
     float* o = v.image.px.data() + size_t(y) * out_w * 3;
     uint8_t* om = has_mask ? v.mask.row(y) : nullptr;
     double sx = inv.b * y + inv.c, sy = inv.e * y + inv.f;

@@ -395,3 +395,23 @@ TEST_CASE("warp: head pose follows rotation and mirror; depths are renumbered wi
   CHECK(f.pose[2] == doctest::Approx(-10));
   CHECK(f.depth[0] == doctest::Approx(105));  // slot 0 holds source point 5
 }
+
+TEST_CASE("warp: the axis-aligned fast path equals the general resampler") {
+  Sample s;
+  s.image = fbt::pattern(50, 40, 3);
+  s.mask.reset(50, 40, 1);
+  for (size_t i = 0; i < s.mask.px.size(); ++i) s.mask.px[i] = uint8_t(i % 11);
+  s.mask_layout = MaskLayout::LaPa;
+  fb::Generator rng(5);
+  for (int t = 0; t < 20; ++t) {
+    // Boxes that reach outside the image too, so both border rules are exercised.
+    Affine m = box_to_view(-5 + 10 * rng.uniform(), -5 + 10 * rng.uniform(), 20 + 40 * rng.uniform(),
+                           20 + 30 * rng.uniform(), 33, 29);
+    Affine skew = m;
+    skew.b = 1e-200;  // not axis-aligned any more: takes the general loop
+    const bool mirror = t % 2;
+    View a = warp(s, m, 33, 29, mirror), b = warp(s, skew, 33, 29, mirror);
+    for (size_t i = 0; i < a.image.px.size(); ++i) REQUIRE(a.image.px[i] == doctest::Approx(b.image.px[i]).epsilon(1e-5));
+    CHECK(a.mask.px == b.mask.px);
+  }
+}
