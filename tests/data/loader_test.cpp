@@ -266,3 +266,27 @@ TEST_CASE("a custom batch allocator receives every batch tensor") {
   REQUIRE(l.next(b));
   CHECK(alloc->calls == 5);  // view, labels, values, landmarks, visible
 }
+
+TEST_CASE("ranks of a data-parallel run read disjoint shards of the same epoch order") {
+  auto ds = std::make_shared<ToyDataset>(24);
+  auto p = std::make_shared<Pipeline>(resize_pipeline(8));
+  std::multiset<int64_t> seen;
+  for (int r = 0; r < 3; ++r) {
+    LoaderOptions o;
+    o.batch_size = 4;
+    o.seed = 8;
+    o.rank = r;
+    o.world_size = 3;
+    o.workers = 1;
+    Loader l(ds, p, o);
+    CHECK(l.batches_per_epoch() == 2);
+    Batch b;
+    while (l.next(b)) seen.insert(b.samples.begin(), b.samples.end());
+  }
+  CHECK(seen.size() == 24);
+  CHECK(std::set<int64_t>(seen.begin(), seen.end()).size() == 24);  // each sample exactly once
+  LoaderOptions bad;
+  bad.rank = 2;
+  bad.world_size = 2;
+  CHECK_THROWS_WITH(Loader(ds, p, bad), doctest::Contains("rank 2"));
+}
