@@ -14,8 +14,9 @@ using namespace fb::data;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path damaged_300w() {
-  auto root = fbt::scratch("inspect_300w");
+// Each test case makes its own copy: ctest may run them in parallel.
+fs::path damaged_300w(const std::string& name) {
+  auto root = fbt::scratch(name);
   for (int i = 0; i < 3; ++i) {
     fs::path stem = root / "ibug" / ("image_00" + std::to_string(i));
     std::string pts = "version: 1\nn_points:  68\n{\n";
@@ -49,8 +50,8 @@ Run run(const std::string& cmd) {
 }
 }  // namespace
 
-TEST_CASE("inspect lists annotation and image problems with file and line, and label ranges") {
-  auto root = damaged_300w();
+TEST_CASE("inspect lists annotation and image problems with file and line and label ranges") {
+  auto root = damaged_300w("inspect_lib");
   ProblemLog log(OnError::Skip);
   log.set_quiet(true);
   OpenOptions o;
@@ -78,13 +79,13 @@ TEST_CASE("inspect lists annotation and image problems with file and line, and l
   CHECK_THROWS_WITH(open_dataset(o, log), doctest::Contains("does not exist"));
 }
 
-TEST_CASE("facebench data inspect: report, exit status, --help") {
+TEST_CASE("facebench data inspect: report exit status --help") {
   const fs::path exe = fs::path(FB_BINARY_DIR) / "facebench" / "facebench";
   if (!fs::exists(exe)) {
     MESSAGE("facebench binary not built; CLI check skipped");
     return;
   }
-  auto root = damaged_300w();
+  auto root = damaged_300w("inspect_cli");
   Run r = run(exe.string() + " data inspect --format 300w --split full '" + root.string() + "'");
   CHECK(r.status != 0);
   CHECK(r.out.find("samples: 2") != std::string::npos);

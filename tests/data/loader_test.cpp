@@ -72,7 +72,7 @@ std::shared_ptr<const Pipeline> augmenting(int size) {
 }
 }  // namespace
 
-TEST_CASE("collated batches: NHWC normalised views, labels, values, landmarks") {
+TEST_CASE("collated batches: NHWC normalised views labels values landmarks") {
   auto ds = std::make_shared<ToyDataset>(10);
   LoaderOptions o;
   o.batch_size = 4;
@@ -104,12 +104,22 @@ TEST_CASE("collated batches: NHWC normalised views, labels, values, landmarks") 
   CHECK(b.index == 0);
   auto st = l.stats();
   CHECK(st.batches == 3);
+  // Keeping the incomplete last batch: 10 = 4 + 4 + 2.
+  LoaderOptions keep = o;
+  keep.drop_last = false;
+  Loader k(ds, std::make_shared<Pipeline>(resize_pipeline(8)), keep);
+  CHECK(k.batches_per_epoch() == 3);
+  Batch last;
+  for (int i = 0; i < 3; ++i) REQUIRE(k.next(last));
+  CHECK(last.size() == 2);
+  CHECK(last.views[0].shape() == fb::Shape{2, 8, 8, 3});
+  CHECK_FALSE(k.next(last));
   CHECK(st.samples == 12);
   CHECK(st.images_per_second() > 0);
   CHECK(st.waiting_seconds >= 0);
 }
 
-TEST_CASE("same seed, same batches for 0, 1, 2 and 3 workers; another seed differs") {
+TEST_CASE("same seed same batches for 0 1 2 and 3 workers - another seed differs") {
   auto ds = std::make_shared<ToyDataset>(23);
   auto p = augmenting(32);
   LoaderOptions o;
@@ -129,7 +139,7 @@ TEST_CASE("same seed, same batches for 0, 1, 2 and 3 workers; another seed diffe
   CHECK(ref[0] != ref[4]);
 }
 
-TEST_CASE("epoch order: a permutation; shards are disjoint, padded and cover the data") {
+TEST_CASE("epoch order: a permutation - shards are disjoint padded and cover the data") {
   for (int64_t n : {10, 11, 1}) {
     auto full = epoch_order(n, 9, 3, true, 0, 1);
     CHECK(std::set<int64_t>(full.begin(), full.end()).size() == size_t(n));
@@ -175,7 +185,7 @@ TEST_CASE("resuming from a saved state gives the same following batches") {
   CHECK_THROWS(Loader(ds, p, o, LoaderState{0, 99}));
 }
 
-TEST_CASE("bad samples: fail names the file; skip substitutes, counts and stays deterministic") {
+TEST_CASE("bad samples: fail names the file - skip substitutes counts and stays deterministic") {
   auto ds = std::make_shared<ToyDataset>(12, std::set<int64_t>{3, 7});
   auto p = std::make_shared<Pipeline>(resize_pipeline(16));
   LoaderOptions o;
@@ -218,7 +228,7 @@ TEST_CASE("a dataset where everything fails stops with a clear error instead of 
   CHECK_THROWS_WITH(l.next(b), doctest::Contains("consecutive samples"));
 }
 
-TEST_CASE("the synthetic source feeds the loader with faces, masks, heatmaps and multi-crop") {
+TEST_CASE("the synthetic source feeds the loader with faces masks heatmaps and multi-crop") {
   fb::synth::Config cfg;
   cfg.identities = 3;
   cfg.per_identity = 2;

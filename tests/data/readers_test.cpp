@@ -33,7 +33,7 @@ std::string pts_text(int n, float base) {
 }
 }  // namespace
 
-TEST_CASE("300W .pts: header, 1-based coordinates, CRLF, malformed files") {
+TEST_CASE("300W .pts: header 1-based coordinates CRLF malformed files") {
   auto v = parse_pts("version: 1\r\nn_points:  2\r\n{\r\n212.716603 499.771793\r\n1 1\r\n}\r\n", "a.pts");
   REQUIRE(v.size() == 4);
   CHECK(v[0] == doctest::Approx(211.716603));  // 1-based -> 0-based
@@ -78,7 +78,7 @@ TEST_CASE("300W .pts: header, 1-based coordinates, CRLF, malformed files") {
   CHECK_THROWS_WITH(ch.get(0), doctest::Contains("image_1.jpg"));
 }
 
-TEST_CASE("WFLW: 207-token lines, box, attributes, several faces per image, bad lines") {
+TEST_CASE("WFLW: 207-token lines box attributes several faces per image bad lines") {
   auto root = fbt::scratch("wflw");
   jpg(root / "WFLW_images" / "0--Parade" / "0_Parade_1.jpg", 120, 100);
   auto line = [](float off, const std::string& path, const std::string& attrs = "1 0 0 1 0 1") {
@@ -112,7 +112,7 @@ TEST_CASE("WFLW: 207-token lines, box, attributes, several faces per image, bad 
   CHECK_THROWS_WITH(WflwDataset(root.string(), "train", fail), doctest::Contains("list_98pt_rect_attr_train.txt:3:"));
 }
 
-TEST_CASE("LFW pairs.txt: folds of matched then mismatched pairs, 1-based zero-padded numbers") {
+TEST_CASE("LFW pairs.txt: folds of matched then mismatched pairs 1-based zero-padded numbers") {
   auto root = fbt::scratch("lfw");
   for (auto [n, k] : std::vector<std::pair<std::string, int>>{{"Abel_Pacheco", 4}, {"Akhmed_Zakayev", 3}, {"Bob", 1}})
     for (int i = 1; i <= k; ++i) {
@@ -185,7 +185,7 @@ TEST_CASE("folder per identity: VGGFace2 layout with and without a list file") {
   CHECK_THROWS_WITH(scan.get(3), doctest::Contains("n000002/0001_01.jpg"));
 }
 
-TEST_CASE("ORL: the real data, 40 subjects x 10 images, labels follow sN") {
+TEST_CASE("ORL: the real data 40 subjects x 10 images labels follow sN") {
   const std::string root = std::string(FB_SHARED_DIR) + "/data/orl-faces";
   if (!fs::is_directory(root)) {
     MESSAGE("ORL data not found at " << root << "; skipped");
@@ -206,7 +206,7 @@ TEST_CASE("ORL: the real data, 40 subjects x 10 images, labels follow sN") {
   CHECK(s.label == 12);
 }
 
-TEST_CASE("DISFA: per-AU label files, subject parts, frame pattern, malformed and inconsistent files") {
+TEST_CASE("DISFA: per-AU label files subject parts frame pattern malformed and inconsistent files") {
   auto root = fbt::scratch("disfa");
   auto write_subject = [&](const std::string& subj, int frames, int bias) {
     for (int au : kDisfaAus) {
@@ -245,7 +245,7 @@ TEST_CASE("DISFA: per-AU label files, subject parts, frame pattern, malformed an
   CHECK(skip.problems()[2].what.find("missing AU label file") != std::string::npos);
 }
 
-TEST_CASE("AffectNet CSV: header, landmarks field, class filter, malformed rows") {
+TEST_CASE("AffectNet CSV: header landmarks field class filter malformed rows") {
   auto root = fbt::scratch("affectnet");
   jpg(root / "Manually_Annotated_Images" / "689" / "737db2.jpg", 40, 40);
   jpg(root / "Manually_Annotated_Images" / "392" / "c4db2f.jpg", 40, 40);
@@ -286,7 +286,7 @@ TEST_CASE("AffectNet CSV: header, landmarks field, class filter, malformed rows"
   CHECK_THROWS_WITH(AffectNetDataset((root / "wrong.csv").string(), root.string(), 8, log), doctest::Contains("wrong.csv:1:"));
 }
 
-TEST_CASE("parsing labels: LaPa PNGs, CelebAMask-HQ part files in paint order, bad labels") {
+TEST_CASE("parsing labels: LaPa PNGs CelebAMask-HQ part files in paint order bad labels") {
   auto root = fbt::scratch("parsing");
   Image8 lab;
   lab.reset(10, 8, 1);
@@ -346,7 +346,7 @@ TEST_CASE("parsing labels: LaPa PNGs, CelebAMask-HQ part files in paint order, b
 // declared in its implementation section.
 extern "C" unsigned char* stbi_zlib_compress(unsigned char* data, int data_len, int* out_len, int quality);
 
-TEST_CASE("MAT v5: plain and compressed matrices; truncated and v7.3 files are refused") {
+TEST_CASE("MAT v5: plain and compressed matrices - truncated and v7.3 files are refused") {
   using fb::synth::MatVariable;
   std::vector<MatVariable> vars = {{"pt3d_68", 3, 2, {1, 2, 3, 4, 5, 6}}, {"Pose_Para", 1, 3, {0.1, -0.2, 0.3}}};
   auto raw = fb::synth::encode_mat_file(vars);
@@ -382,7 +382,7 @@ TEST_CASE("MAT v5: plain and compressed matrices; truncated and v7.3 files are r
   CHECK_THROWS_WITH(read_mat5("hello", "tiny.mat"), doctest::Contains("not a MAT file"));
 }
 
-TEST_CASE("AFLW2000-3D: pt3d_68 and Pose_Para per image; the 99-degree filter") {
+TEST_CASE("AFLW2000-3D: pt3d_68 and Pose_Para per image - the 99-degree filter") {
   auto root = fbt::scratch("aflw2000");
   using fb::synth::MatVariable;
   auto write = [&](const std::string& stem, double yaw_deg) {

@@ -28,7 +28,7 @@ std::vector<int> parse_list(const std::string& s) {
 }
 }  // namespace
 
-TEST_CASE("decoding: PNG, JPEG, PGM, BMP round trips; gray files become RGB") {
+TEST_CASE("decoding: PNG JPEG PGM BMP round trips - gray files become RGB") {
   auto dir = fbt::scratch("decode");
   Image8 im = fbt::pattern(37, 23);
   write_png((dir / "a.png").string(), im);
@@ -61,7 +61,7 @@ TEST_CASE("decoding: PNG, JPEG, PGM, BMP round trips; gray files become RGB") {
   CHECK(h == 4);
 }
 
-TEST_CASE("decoding: truncated, corrupt, empty and missing files throw naming the file") {
+TEST_CASE("decoding: truncated corrupt empty and missing files throw naming the file") {
   auto dir = fbt::scratch("decode_bad");
   Image8 im = fbt::pattern(64, 64);
   std::string jpg = encode_jpeg(im, 90);
@@ -199,7 +199,7 @@ std::pair<int, int> brightest(const ImageF& im) {
 }
 }  // namespace
 
-TEST_CASE("warp: identity and mirror move pixels, landmarks and masks consistently") {
+TEST_CASE("warp: identity and mirror move pixels landmarks and masks consistently") {
   Sample s;
   s.image = fbt::pattern(20, 12);
   s.mask.reset(20, 12, 1);
@@ -227,7 +227,7 @@ TEST_CASE("warp: identity and mirror move pixels, landmarks and masks consistent
   CHECK_THROWS_WITH(warp(s, Affine{}, 20, 12, true), doctest::Contains("cannot mirror 19"));
 }
 
-TEST_CASE("warp: a crop, scale, rotation and mirror keep each landmark on its pixel") {
+TEST_CASE("warp: a crop scale rotation and mirror keep each landmark on its pixel") {
   fb::Generator rng(7);
   AugmentConfig c;
   c.size = 64;
@@ -332,7 +332,7 @@ TEST_CASE("photometric transforms follow their definitions") {
   CHECK(spike.px[(10 * 21 + 10) * 3] > spike.px[(10 * 21 + 11) * 3]);
 }
 
-TEST_CASE("SwAV multi-crop: 2 x 224 + 6 x 96 by default, configurable") {
+TEST_CASE("SwAV multi-crop: 2 x 224 + 6 x 96 by default configurable") {
   Pipeline p = swav_multicrop();
   CHECK(p.num_views() == 8);
   CHECK(p.view_size(0) == 224);
@@ -373,7 +373,7 @@ TEST_CASE("heatmaps peak at the landmark and skip invisible or outside points") 
   for (int i = 0; i < 256; ++i) CHECK(hm[size_t(i) * 3 + 1] == 0.0f);
 }
 
-TEST_CASE("warp: head pose follows rotation and mirror; depths are renumbered with the points") {
+TEST_CASE("warp: head pose follows rotation and mirror - depths are renumbered with the points") {
   Sample s;
   s.image = fbt::pattern(32, 32);
   s.layout = LandmarkLayout::Aflw19;
