@@ -155,7 +155,7 @@ void register_data_command(CLI::App& app) {
   for (const auto& f : data::dataset_formats()) formats += (formats.empty() ? "" : ", ") + f;
   insp->add_option("--format", ia->open.format, "Dataset format: " + formats)->required();
   insp->add_option("path", ia->open.path, "Dataset root (see facebench/data/README.md for each layout)")->required();
-  insp->add_option("--split", ia->open.split, "Split (300w: train|common|challenging|full|test|all; wflw: train|test; "
+  insp->add_option("--split", ia->open.split, "Split (300w: train|common|challenging|full|test|all; wflw: train|test; aflw19: train|test|frontal|all; "
                                               "vggface2: train|test; affectnet: train|val; lapa: train|val|test)");
   insp->add_option("--images", ia->open.images, "Image folder when not the default (disfa frames, lfw images)");
   insp->add_option("--frame-pattern", ia->open.frame_pattern, "disfa: frame file pattern under --images")

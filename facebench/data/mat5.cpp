@@ -87,34 +87,70 @@ bool numeric(uint32_t type, const unsigned char* d, size_t len, std::vector<doub
   }
 }
 
-void parse_matrix(const unsigned char* d, size_t len, const std::string& name, std::map<std::string, MatArray>& out) {
+// One miMATRIX payload; returns false for classes this reader skips.
+bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, std::string* var, MatArray* a,
+                  int depth) {
+  if (depth > 8) FB_FAIL("cannot read '", name, "': cells nested too deeply");
   Reader r{d, len, 0, name};
   uint32_t t;
   const unsigned char* e;
   size_t el;
+  if (len == 0) return false;  // an empty cell element
   if (!r.element(&t, &e, &el) || t != miUINT32 || el < 8) FB_FAIL("cannot read '", name, "': bad array flags");
   uint32_t flags;
   std::memcpy(&flags, e, 4);
   const uint32_t cls = flags & 0xFF;
   const bool complex = flags & 0x800;
   if (!r.element(&t, &e, &el) || t != miINT32) FB_FAIL("cannot read '", name, "': bad dimensions");
-  MatArray a;
   for (size_t i = 0; i + 4 <= el; i += 4) {
     int32_t v;
     std::memcpy(&v, e + i, 4);
-    a.dims.push_back(v);
+    if (v < 0) FB_FAIL("cannot read '", name, "': negative dimension");
+    a->dims.push_back(v);
   }
   if (!r.element(&t, &e, &el) || t != miINT8) FB_FAIL("cannot read '", name, "': bad variable name");
-  std::string var(reinterpret_cast<const char*>(e), el);
-  if (cls == mxCELL || cls == mxSTRUCT || cls == mxOBJECT || cls == mxCHAR || cls == mxSPARSE || complex) return;
-  if (!r.element(&t, &e, &el) || !numeric(t, e, el, a.data))
-    FB_FAIL("cannot read '", name, "': variable '", var, "' has no numeric data");
+  var->assign(reinterpret_cast<const char*>(e), el);
   int64_t count = 1;
-  for (int64_t v : a.dims) count *= v;
-  if (count != int64_t(a.data.size()))
-    FB_FAIL("cannot read '", name, "': variable '", var, "' holds ", a.data.size(), " values for its ", count,
+  for (int64_t v : a->dims) count *= v;
+  if (cls == mxCELL) {
+    // Each cell is a nameless miMATRIX; a cell of char rows gives strings.
+    for (int64_t k = 0; k < count; ++k) {
+      if (!r.element(&t, &e, &el) || t != miMATRIX) FB_FAIL("cannot read '", name, "': bad cell element in '", *var, "'");
+      std::string inner_name;
+      MatArray inner;
+      if (parse_matrix(e, el, name, &inner_name, &inner, depth + 1))
+        a->strings.push_back(inner.strings.empty() ? std::string() : inner.strings[0]);
+      else
+        a->strings.emplace_back();
+    }
+    return true;
+  }
+  if (cls == mxCHAR) {
+    std::vector<double> codes;
+    if (count > 0 && (!r.element(&t, &e, &el) || !numeric(t == 16 ? miUINT8 : t, e, el, codes)))
+      FB_FAIL("cannot read '", name, "': char array '", *var, "' has no data");
+    const int64_t rows = a->rows(), cols = a->cols();
+    if (int64_t(codes.size()) != rows * cols) FB_FAIL("cannot read '", name, "': char array '", *var, "' is truncated");
+    for (int64_t i = 0; i < rows; ++i) {
+      std::string row;
+      for (int64_t c = 0; c < cols; ++c) row += char(int(codes[size_t(c * rows + i)]) & 0xFF);
+      a->strings.push_back(row);
+    }
+    return true;
+  }
+  if (cls == mxSTRUCT || cls == mxOBJECT || cls == mxSPARSE || complex) return false;
+  if (!r.element(&t, &e, &el) || !numeric(t, e, el, a->data))
+    FB_FAIL("cannot read '", name, "': variable '", *var, "' has no numeric data");
+  if (count != int64_t(a->data.size()))
+    FB_FAIL("cannot read '", name, "': variable '", *var, "' holds ", a->data.size(), " values for its ", count,
             " elements");
-  out[var] = std::move(a);
+  return true;
+}
+
+void add_matrix(const unsigned char* d, size_t len, const std::string& name, std::map<std::string, MatArray>& out) {
+  std::string var;
+  MatArray a;
+  if (parse_matrix(d, len, name, &var, &a, 0)) out[var] = std::move(a);
 }
 }  // namespace
 
@@ -130,7 +166,7 @@ std::map<std::string, MatArray> read_mat5(const std::string& bytes, const std::s
   size_t el;
   while (r.element(&t, &e, &el)) {
     if (t == miMATRIX) {
-      parse_matrix(e, el, name, out);
+      add_matrix(e, el, name, out);
     } else if (t == miCOMPRESSED) {
       int outlen = 0;
       char* z = stbi_zlib_decode_malloc(reinterpret_cast<const char*>(e), int(el), &outlen);
@@ -141,7 +177,7 @@ std::map<std::string, MatArray> read_mat5(const std::string& bytes, const std::s
       const unsigned char* ie;
       size_t iel;
       while (inner.element(&it, &ie, &iel))
-        if (it == miMATRIX) parse_matrix(ie, iel, name, out);
+        if (it == miMATRIX) add_matrix(ie, iel, name, out);
     }
   }
   return out;

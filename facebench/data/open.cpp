@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "facebench/data/affectnet.h"
+#include "facebench/data/aflw19.h"
 #include "facebench/data/aflw2000.h"
 #include "facebench/data/disfa.h"
 #include "facebench/data/identity_folders.h"
@@ -18,7 +19,7 @@ namespace fb::data {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& dataset_formats() {
-  static const std::vector<std::string> f = {"vggface2", "folders", "orl", "lfw", "300w", "wflw", "disfa",
+  static const std::vector<std::string> f = {"vggface2", "folders", "orl", "lfw", "300w", "wflw", "aflw19", "disfa",
                                              "affectnet", "lapa", "celebamask-hq", "aflw2000-3d", "synth"};
   return f;
 }
@@ -40,6 +41,7 @@ DatasetPtr open_dataset(const OpenOptions& o, ProblemLog& log) {
   }
   if (o.format == "300w") return std::make_shared<W300Dataset>(o.path, split("full"), log);
   if (o.format == "wflw") return std::make_shared<WflwDataset>(o.path, split("test"), log);
+  if (o.format == "aflw19") return std::make_shared<Aflw19Dataset>(o.path, split("test"), log);
   if (o.format == "disfa") return std::make_shared<DisfaDataset>(o.path, o.images, o.frame_pattern, log);
   if (o.format == "affectnet") {
     std::string sp = split("train");

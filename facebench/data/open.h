@@ -8,6 +8,7 @@
 //   lfw            folder holding pairs.txt and lfw/           LfwPairs
 //   300w           the 300W root                               W300Dataset (split: train|common|challenging|full|test|all)
 //   wflw           the WFLW root                               WflwDataset (split: train|test|<list file>)
+//   aflw19         folder with AFLWinfo_release.mat, data/flickr/   Aflw19Dataset (split: train|test|frontal|all)
 //   disfa          the DISFA root (ActionUnit_Labels/)         DisfaDataset (--images, --frame-pattern)
 //   affectnet      the AffectNet root                          AffectNetDataset (split: train|val)
 //   lapa           the LaPa root                               ParsingDataset (split: train|val|test)
