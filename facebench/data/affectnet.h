@@ -30,6 +30,7 @@ class AffectNetDataset : public Dataset {
   Sample get(int64_t i) const override;
   std::string file(int64_t i) const override { return items_[size_t(i)].image; }
   int64_t excluded() const { return excluded_; }
+  std::vector<std::string> value_names() const override { return {"valence", "arousal"}; }
   int expression(int64_t i) const { return items_[size_t(i)].expression; }
 
   static constexpr const char* kHeader =

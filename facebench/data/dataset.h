@@ -24,6 +24,8 @@ class Dataset {
   virtual Sample get(int64_t i) const = 0;
   // Which split sample i belongs to ("train", "common", ...); "all" if none.
   virtual std::string split(int64_t i) const { (void)i; return "all"; }
+  // Names of Sample::values, in order ("AU1", "valence" ...); empty if unnamed.
+  virtual std::vector<std::string> value_names() const { return {}; }
   // The image file behind sample i, without decoding it ("" when in memory).
   virtual std::string file(int64_t i) const { (void)i; return ""; }
 };

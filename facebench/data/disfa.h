@@ -38,6 +38,11 @@ class DisfaDataset : public Dataset {
   Sample get(int64_t i) const override;
   std::string file(int64_t i) const override;
   std::string split(int64_t i) const override;
+  std::vector<std::string> value_names() const override {
+    std::vector<std::string> v;
+    for (int au : kDisfaAus) v.push_back("AU" + std::to_string(au));
+    return v;
+  }
   std::string subject(int64_t i) const { return items_[size_t(i)].subject; }
   const std::array<uint8_t, 12>& intensities(int64_t i) const { return items_[size_t(i)].au; }
   // The protocol's part (1, 2 or 3) of a subject "SN001"; 0 if it is in none.

@@ -14,6 +14,7 @@ namespace fb::data {
 InspectReport inspect_dataset(const Dataset& ds, int64_t limit, int threads) {
   InspectReport r;
   r.samples = ds.size();
+  r.value_names = ds.value_names();
   for (int64_t i = 0; i < ds.size(); ++i) r.splits[ds.split(i)]++;
   const int64_t n = limit > 0 ? std::min(limit, ds.size()) : ds.size();
   // Per-sample results, merged in index order afterwards so that the report
@@ -112,7 +113,8 @@ std::string InspectReport::str() const {
   }
   if (points > 0) s += "landmarks: " + std::to_string(points) + " points (" + layout + " flip table)\n";
   for (size_t k = 0; k < value_min.size(); ++k) {
-    std::snprintf(b, sizeof b, "value[%zu]: %g .. %g\n", k, double(value_min[k]), double(value_max[k]));
+    const std::string nm = k < value_names.size() ? value_names[k] : "value[" + std::to_string(k) + "]";
+    std::snprintf(b, sizeof b, "%s: %g .. %g\n", nm.c_str(), double(value_min[k]), double(value_max[k]));
     s += b;
   }
   if (mask_max >= 0) s += "parsing labels: classes 0.." + std::to_string(mask_max) + "\n";

@@ -18,6 +18,7 @@ struct InspectReport {
   int points = 0;
   std::string layout;
   std::vector<float> value_min, value_max;
+  std::vector<std::string> value_names;
   int min_w = 0, max_w = 0, min_h = 0, max_h = 0;
   int mask_max = -1;
   std::vector<Problem> problems;  // decode failures found while checking

@@ -44,6 +44,10 @@ DatasetPtr open_dataset(const OpenOptions& o, ProblemLog& log) {
   if (o.format == "aflw19") return std::make_shared<Aflw19Dataset>(o.path, split("test"), log);
   if (o.format == "disfa") return std::make_shared<DisfaDataset>(o.path, o.images, o.frame_pattern, log);
   if (o.format == "affectnet") {
+    if (fs::is_regular_file(p)) {  // a CSV given directly (the synthetic output's affectnet.csv)
+      fs::path imgs = o.images.empty() ? p.parent_path() / "images" : fs::path(o.images);
+      return std::make_shared<AffectNetDataset>(o.path, imgs.string(), o.classes, log);
+    }
     std::string sp = split("train");
     FB_CHECK(sp == "train" || sp == "val", "affectnet: split must be train or val, got '", sp, "'");
     fs::path csv = p / "Manually_Annotated_file_lists" / (sp == "train" ? "training.csv" : "validation.csv");

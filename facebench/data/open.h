@@ -10,7 +10,8 @@
 //   wflw           the WFLW root                               WflwDataset (split: train|test|<list file>)
 //   aflw19         folder with AFLWinfo_release.mat, data/flickr/   Aflw19Dataset (split: train|test|frontal|all)
 //   disfa          the DISFA root (ActionUnit_Labels/)         DisfaDataset (--images, --frame-pattern)
-//   affectnet      the AffectNet root                          AffectNetDataset (split: train|val)
+//   affectnet      the AffectNet root, or one CSV file         AffectNetDataset (split: train|val;
+//                                                              a CSV's images: --images or <csv dir>/images)
 //   lapa           the LaPa root                               ParsingDataset (split: train|val|test)
 //   celebamask-hq  the CelebAMask-HQ root                      ParsingDataset::celebamask_hq
 //   aflw2000-3d    folder of image<N>.jpg + .mat               Aflw2000Dataset

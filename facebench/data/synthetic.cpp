@@ -7,6 +7,13 @@ namespace fb::data {
 SyntheticDataset::SyntheticDataset(const synth::Config& cfg, bool images_only)
     : gen_(cfg), images_only_(images_only) {}
 
+std::vector<std::string> SyntheticDataset::value_names() const {
+  std::vector<std::string> v;
+  for (int au : synth::kAuNumbers) v.push_back("AU" + std::to_string(au));
+  v.insert(v.end(), {"valence", "arousal", "emotion"});
+  return v;
+}
+
 Sample SyntheticDataset::get(int64_t i) const {
   FB_CHECK(i >= 0 && i < size(), "synthetic: index ", i, " out of range [0, ", size(), ")");
   synth::Sample r = gen_.sample(i);

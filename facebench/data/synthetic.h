@@ -28,6 +28,7 @@ class SyntheticDataset : public Dataset {
   int64_t size() const override { return gen_.size(); }
   Sample get(int64_t i) const override;
   const synth::Generator& generator() const { return gen_; }
+  std::vector<std::string> value_names() const override;
 
  private:
   synth::Generator gen_;

@@ -29,6 +29,7 @@ class WflwDataset : public Dataset {
   std::string file(int64_t i) const override { return items_[size_t(i)].image; }
   std::string split(int64_t i) const override { (void)i; return split_; }
   static const char* const kAttributes[6];
+  std::vector<std::string> value_names() const override { return {kAttributes, kAttributes + 6}; }
 
  private:
   struct Item {

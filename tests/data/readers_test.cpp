@@ -223,6 +223,8 @@ TEST_CASE("DISFA: per-AU label files subject parts frame pattern malformed and i
   REQUIRE(d.size() == 7);
   CHECK(d.split(0) == "part1");
   CHECK(d.split(4) == "part3");
+  REQUIRE(d.value_names().size() == 12);
+  CHECK(d.value_names()[11] == "AU26");
   Sample s = d.get(1);  // SN001, second line: frame 2
   REQUIRE(s.values.size() == 12);
   CHECK(s.values[0] == float((2 + 1) % 6));   // AU1
