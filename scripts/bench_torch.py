@@ -4,7 +4,7 @@ step (forward, cross-entropy, backward, SGD with momentum) and inference on
 random data with torch's CPU backend, runs `facebench bench train` with the
 same settings, and prints both and the ratios.
 
-  python3 scripts/bench_torch.py --facebench build/facebench/facebench \
+  /usr/bin/python3 scripts/bench_torch.py --facebench build/facebench/facebench \
       --arch resnet18 --res 112 --batch 32 --steps 10 [--threads 2] [--json out.json]
 
 PyTorch runs both memory formats (contiguous NCHW and channels_last) and
