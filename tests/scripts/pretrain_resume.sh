@@ -10,13 +10,13 @@ export OMP_NUM_THREADS=2
 local_crops=2
 [ "$method" = swav ] || local_crops=0
 args=(pretrain --preset smoke --method "$method" --width 0.125 --res 32 --small-res 16 --local-crops $local_crops
-      --identities 8 --per-identity 6 --batch 8 --epochs 3 --checkpoint-every 1 --seed 5)
+      --identities 8 --per-identity 6 --batch 8 --epochs 8 --checkpoint-every 1 --seed 5)
 "$facebench" "${args[@]}" --out "$tmp/straight" > /dev/null 2>&1
 kills=0
 "$facebench" "${args[@]}" --out "$tmp/killed" > /dev/null 2>&1 &
 pid=$!
 while true; do
-  sleep "0.$((RANDOM % 9 + 1))"
+  sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
   if ! kill -0 "$pid" 2>/dev/null; then  # the run ended by itself
     wait "$pid"
     break
@@ -33,6 +33,10 @@ while true; do
   pid=$!
 done
 echo "$method: killed $kills times"
+if [ $kills -lt 2 ]; then
+  echo "FAILED: $method: the run finished before it could be interrupted twice"
+  exit 1
+fi
 if cmp -s "$tmp/straight/backbone.safetensors" "$tmp/killed/backbone.safetensors"; then
   echo "$method: resumed backbone is bitwise equal to the uninterrupted run's"
 else
