@@ -28,7 +28,7 @@ namespace {
 struct TrainArgs {
   std::string task = "identity", arch = "resnet18", out, optimizer = "sgd";
   double width = 0.25, lr = 0.05, weight_decay = 5e-4;
-  int64_t identities = 24, per_identity = 16, held_out = 4, size = 64, epochs = 12, batch = 32, warmup = 1;
+  int64_t identities = 24, per_identity = 40, held_out = 8, size = 64, epochs = 20, batch = 32, warmup = 1;
   uint64_t seed = 0;
   int threads = 0;
 };
