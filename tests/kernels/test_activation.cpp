@@ -12,8 +12,10 @@
 #include "kernels/ops.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "kernel_test_util.h"
 
 using namespace fb;
+using namespace fb::kernel_test;
 using fb::kernels::Activation;
 using fb::kernels::CpuBackend;
 using fb::kernels::CpuBackendGuard;
@@ -43,38 +45,6 @@ Tensor away_from_zero(const Shape& s, Generator& gen, double margin) {
   double* p = u.data<double>();
   for (int64_t i = 0; i < u.numel(); ++i) p[i] = p[i] < 0 ? p[i] - margin : p[i] + margin;
   return u;
-}
-
-double dot(const Tensor& a, const Tensor& b) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double s = 0;
-  for (size_t i = 0; i < x.size(); ++i) s += x[i] * y[i];
-  return s;
-}
-
-Tensor numeric_grad(const Tensor& x, const std::function<double()>& L, double h = 1e-6) {
-  Tensor g = Tensor::empty(x.shape(), DType::f64);
-  double* p = x.data<double>();
-  double* gp = g.data<double>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const double old = p[i];
-    p[i] = old + h;
-    const double lp = L();
-    p[i] = old - h;
-    const double lm = L();
-    p[i] = old;
-    gp[i] = (lp - lm) / (2 * h);
-  }
-  return g;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 Tensor act_with(CpuBackend be, Activation a, const Tensor& x) {

@@ -11,8 +11,10 @@
 #include "kernels/ops.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "kernel_test_util.h"
 
 using namespace fb;
+using namespace fb::kernel_test;
 using fb::kernels::CpuBackend;
 using fb::kernels::CpuBackendGuard;
 using fb::kernels::PointLoss;
@@ -38,38 +40,6 @@ Tensor random_labels(int64_t N, int64_t C, Generator& gen, int64_t ignore_every 
   int64_t* p = l.data<int64_t>();
   for (int64_t i = 0; i < N; ++i) p[i] = (ignore_every > 0 && i % ignore_every == 1) ? kIgnore : gen.randint(C);
   return l;
-}
-
-double dot(const Tensor& a, const Tensor& b) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double s = 0;
-  for (size_t i = 0; i < x.size(); ++i) s += x[i] * y[i];
-  return s;
-}
-
-Tensor numeric_grad(const Tensor& x, const std::function<double()>& L, double h = 1e-6) {
-  Tensor g = Tensor::empty(x.shape(), DType::f64);
-  double* p = x.data<double>();
-  double* gp = g.data<double>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const double old = p[i];
-    p[i] = old + h;
-    const double lp = L();
-    p[i] = old - h;
-    const double lm = L();
-    p[i] = old;
-    gp[i] = (lp - lm) / (2 * h);
-  }
-  return g;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Relative error within tol, or (for results that are small by cancellation
