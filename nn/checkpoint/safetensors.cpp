@@ -1,6 +1,7 @@
 #include "nn/checkpoint/safetensors.h"
 
 #include "nn/checkpoint/atomic_file.h"
+#include "nn/checkpoint/float16.h"
 
 
 #include <algorithm>
@@ -68,31 +69,6 @@ const char* safetensors_dtype_name(DType t) {
   FB_FAIL("save_safetensors: unhandled dtype ", dtype_name(t));
 }
 
-// IEEE half -> float, exact (every half value is a float value), subnormals, inf and NaN kept.
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu;
-  uint32_t mant = h & 0x3ffu;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf or NaN (payload kept)
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);  // rebias 15 -> 127
-  } else if (mant == 0) {
-    bits = sign;  // signed zero
-  } else {
-    // Subnormal half: normalise the mantissa into a normal float.
-    int e = -1;
-    do {
-      ++e;
-      mant <<= 1;
-    } while ((mant & 0x400u) == 0);
-    bits = sign | static_cast<uint32_t>(112 - e) << 23 | ((mant & 0x3ffu) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 // --- little helpers -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tensor/error.h"
+#include "nn/checkpoint/float16.h"
 #include "tensor/tensor.h"
 
 namespace fb::checkpoint::torch_pickle {
@@ -204,20 +205,6 @@ uint64_t record_bytes(const StorageRef& ref, const std::string& where) {
   return n;
 }
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h >> 15) << 31;
-  const uint32_t exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  float f;
-  if (exp == 0) {
-    // Zero or subnormal: frac * 2^-24 is exact in float.
-    f = static_cast<float>(frac) * (1.0f / 16777216.0f);
-    return sign ? -f : f;
-  }
-  uint32_t bits = exp == 0x1f ? sign | 0x7f800000u | (frac << 13)           // inf / NaN
-                              : sign | ((exp + 127 - 15) << 23) | (frac << 13);  // rebias
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 std::shared_ptr<Storage> make_storage(const StorageRef& ref, const std::function<void(void*, uint64_t)>& read_raw,
                                       const std::string& where) {

@@ -66,7 +66,4 @@ std::shared_ptr<Storage> make_storage(const StorageRef& ref, const std::function
 // The record size in bytes of `ref` in the file, or throws when it overflows.
 uint64_t record_bytes(const StorageRef& ref, const std::string& where);
 
-// IEEE binary16 -> float, exact.
-float half_to_float(uint16_t h);
-
 }  // namespace fb::checkpoint::torch_pickle
