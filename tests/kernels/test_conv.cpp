@@ -11,8 +11,10 @@
 #include "kernels/ops.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "kernel_test_util.h"
 
 using namespace fb;
+using namespace fb::kernel_test;
 using fb::kernels::Conv2dParams;
 using fb::kernels::CpuBackend;
 using fb::kernels::CpuBackendGuard;
@@ -82,31 +84,6 @@ Tensor bwd_bias(CpuBackend be, const Tensor& dy) {
   return kernels::conv2d_backward_bias(dy);
 }
 
-double weighted_sum(const Tensor& y, const Tensor& r) {
-  auto a = y.to_vector<double>(), b = r.to_vector<double>();
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
-// Central differences of L = f() with respect to every element of t
-// (an f64 contiguous tensor that f reads), returned in t's shape.
-Tensor numeric_grad(const Tensor& t, const std::function<double()>& f, double eps = 1e-6) {
-  Tensor g = Tensor::empty(t.shape(), DType::f64);
-  double* v = t.data<double>();
-  double* out = g.data<double>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    const double keep = v[i];
-    v[i] = keep + eps;
-    const double lp = f();
-    v[i] = keep - eps;
-    const double lm = f();
-    v[i] = keep;
-    out[i] = (lp - lm) / (2 * eps);
-  }
-  return g;
-}
-
 }  // namespace
 
 TEST_CASE("conv2d: cpu matches reference (forward and backward), f32 and f64") {
@@ -160,7 +137,7 @@ TEST_CASE("conv2d: backward kernels match finite differences (f64)") {
       Tensor b = randn({c.O}, gen, DType::f64);
       Tensor y = forward(be, x, w, b, c.p);
       Tensor r = randn(y.shape(), gen, DType::f64);
-      auto loss = [&] { return weighted_sum(forward(be, x, w, b, c.p), r); };
+      auto loss = [&] { return dot(forward(be, x, w, b, c.p), r); };
       CHECK(ops::rel_error(bwd_input(be, r, w, x.shape(), c.p), numeric_grad(x, loss)) <= 1e-7);
       CHECK(ops::rel_error(bwd_weight(be, r, x, w.shape(), c.p), numeric_grad(w, loss)) <= 1e-7);
       CHECK(ops::rel_error(bwd_bias(be, r), numeric_grad(b, loss)) <= 1e-7);

@@ -11,8 +11,10 @@
 #include "kernels/ops.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "kernel_test_util.h"
 
 using namespace fb;
+using namespace fb::kernel_test;
 using fb::kernels::CpuBackend;
 using fb::kernels::CpuBackendGuard;
 using fb::kernels::Pool2dParams;
@@ -90,29 +92,6 @@ auto with(CpuBackend be, F&& f) {
   return f();
 }
 
-double weighted_sum(const Tensor& y, const Tensor& r) {
-  auto a = y.to_vector<double>(), b = r.to_vector<double>();
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
-Tensor numeric_grad(const Tensor& t, const std::function<double()>& f, double eps = 1e-6) {
-  Tensor g = Tensor::empty(t.shape(), DType::f64);
-  double* v = t.data<double>();
-  double* out = g.data<double>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    const double keep = v[i];
-    v[i] = keep + eps;
-    const double lp = f();
-    v[i] = keep - eps;
-    const double lm = f();
-    v[i] = keep;
-    out[i] = (lp - lm) / (2 * eps);
-  }
-  return g;
-}
-
 std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 
 }  // namespace
@@ -159,7 +138,7 @@ TEST_CASE("pooling: backward kernels match finite differences (f64)") {
       Tensor x = randn(xs, gen, DType::f64);
       Tensor r = randn(op.forward(x).shape(), gen, DType::f64);
       Tensor analytic = op.backward(r, x);
-      Tensor numeric = numeric_grad(x, [&] { return weighted_sum(op.forward(x), r); });
+      Tensor numeric = numeric_grad(x, [&] { return dot(op.forward(x), r); });
       CHECK(ops::rel_error(analytic, numeric) <= 1e-7);
     }
 }
