@@ -98,14 +98,18 @@ ResNet::ResNet(const ResNetConfig& cfg) : cfg_(cfg) {
                       : make_stage<BasicBlock>(in, planes, n, stride, zir);
   };
   layer1 = register_module("layer1", stage(w(64), blocks[0], 1));
+  pyramid_channels_.push_back(in);
   layer2 = register_module("layer2", stage(w(128), blocks[1], 2));
+  pyramid_channels_.push_back(in);
   layer3 = register_module("layer3", stage(w(256), blocks[2], 2));
+  pyramid_channels_.push_back(in);
   layer4 = register_module("layer4", stage(w(512), blocks[3], 2));
+  pyramid_channels_.push_back(in);
   feature_dim_ = in;
   if (cfg.num_classes > 0) fc = register_module("fc", std::make_shared<Linear>(in, cfg.num_classes));
 }
 
-Tensor ResNet::forward_maps(const Tensor& x) {
+std::vector<Tensor> ResNet::forward_pyramid(const Tensor& x) {
   FB_CHECK(x.dim() == 4 && x.size(3) == 3, "resnet: expected an NHWC image batch [N, H, W, 3], got shape ",
            shape_str(x.shape()));
   Tensor h = relu(bn1->forward(conv1->forward(x)));
@@ -116,11 +120,14 @@ Tensor ResNet::forward_maps(const Tensor& x) {
     p.pad_h = p.pad_w = 1;
     h = max_pool2d(h, p);
   }
-  h = layer1->forward(h);
-  h = layer2->forward(h);
-  h = layer3->forward(h);
-  return layer4->forward(h);
+  Tensor c2 = layer1->forward(h);
+  Tensor c3 = layer2->forward(c2);
+  Tensor c4 = layer3->forward(c3);
+  Tensor c5 = layer4->forward(c4);
+  return {c2, c3, c4, c5};
 }
+
+Tensor ResNet::forward_maps(const Tensor& x) { return forward_pyramid(x).back(); }
 
 Tensor ResNet::forward_features(const Tensor& x) {
   return flatten(adaptive_avg_pool2d(forward_maps(x), 1, 1), 1);

@@ -3,6 +3,7 @@
 // 3x3 conv of the bottleneck), with torchvision's parameter names so that
 // state dicts are interchangeable. Input NHWC [N, H, W, 3].
 #include <string>
+#include <vector>
 
 #include "nn/layers.h"
 
@@ -45,6 +46,11 @@ class ResNet : public Module {
   Tensor forward_maps(const Tensor& x);
   // The globally pooled feature [N, feature_dim()].
   Tensor forward_features(const Tensor& x);
+  // The outputs of layer1..layer4, {C2, C3, C4, C5}, at 1/4, 1/8, 1/16, 1/32
+  // of the input (1/1 .. 1/8 with small_input), for dense-prediction heads.
+  std::vector<Tensor> forward_pyramid(const Tensor& x);
+  // Channel counts of forward_pyramid's four maps (the last is feature_dim()).
+  const std::vector<int64_t>& pyramid_channels() const { return pyramid_channels_; }
   int64_t feature_dim() const { return feature_dim_; }
   const ResNetConfig& config() const { return cfg_; }
 
@@ -56,6 +62,7 @@ class ResNet : public Module {
  private:
   ResNetConfig cfg_;
   int64_t feature_dim_ = 0;
+  std::vector<int64_t> pyramid_channels_;
 };
 
 std::shared_ptr<ResNet> make_resnet(const ResNetConfig& cfg);
