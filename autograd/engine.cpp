@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "tensor/ops.h"
@@ -21,6 +22,7 @@ void backward(const Tensor& root, const Tensor& grad) {
   FB_CHECK(g.shape() == root.shape(), "backward: gradient shape ", shape_str(g.shape()), " differs from root shape ",
            shape_str(root.shape()));
   NoGradGuard no_grad;  // backward formulas are not themselves recorded
+  const bool anomaly = anomaly_mode_enabled();
 
   std::shared_ptr<Node> start = root.is_leaf() ? grad_accumulator(root) : root.grad_fn();
   int start_nr = root.is_leaf() ? 0 : root.impl().output_nr;
@@ -67,6 +69,7 @@ void backward(const Tensor& root, const Tensor& grad) {
       if (!grads[i].defined()) grads[i] = zeros(node->output_shapes[i], node->output_dtypes[i]);
 
     std::vector<Tensor> in_grads = node->apply(grads);
+    if (anomaly) check_backward(node->name(), grads, in_grads);
     FB_CHECK(in_grads.size() == node->next_edges.size() || node->next_edges.empty(), "backward of ", node->name(),
              ": returned ", in_grads.size(), " gradients for ", node->next_edges.size(), " inputs");
     for (size_t i = 0; i < node->next_edges.size(); ++i) {

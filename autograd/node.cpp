@@ -1,5 +1,6 @@
 #include "autograd/node.h"
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "tensor/ops.h"
 
@@ -38,6 +39,8 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
 
 void record(const std::string& name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
             BackwardFn backward) {
+  // Checked whether or not a graph is recorded: a NaN made under NoGradGuard is as much a bug.
+  if (anomaly_mode_enabled()) check_forward(name, inputs, outputs);
   if (!any_requires_grad(inputs)) return;
   auto node = std::make_shared<FunctionNode>();
   node->op_name = name;
