@@ -1,5 +1,6 @@
 #include "facebench/report/results.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "tensor/error.h"
@@ -57,7 +58,11 @@ CellResult cell_from_json(const nlohmann::json& j) {
     c.fraction = j.at("fraction").get<double>();
     c.seed = j.at("seed").get<int64_t>();
     c.train_size = j.value("train_size", int64_t{0});
-    c.metrics = j.at("metrics").get<std::map<std::string, double>>();
+    // JSON has no NaN: to_json writes a metric that could not be computed
+    // (NaN) as null, so null reads back as NaN.
+    FB_CHECK(j.at("metrics").is_object(), "report: malformed result cell: \"metrics\" must be an object");
+    for (const auto& [key, value] : j.at("metrics").items())
+      c.metrics[key] = value.is_null() ? std::nan("") : value.get<double>();
     c.seconds = j.value("seconds", 0.0);
     return c;
   } catch (const nlohmann::json::exception& e) {

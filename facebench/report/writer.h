@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "facebench/data/image.h"
+#include "facebench/report/overlays.h"
 #include "facebench/report/results.h"
 
 namespace fb::report {
@@ -26,17 +26,6 @@ struct ReferenceNumber {
   std::string metric;   // CellResult::metrics key, e.g. "nme_io"
   double value = 0;
   std::string source;   // who reported it, e.g. "Bulat et al. 2022, SwAV VGG-F, 100 %"
-};
-
-// One face with predicted and true landmarks, drawn into plots/landmarks_samples.png.
-struct Point2 {
-  double x = 0, y = 0;  // pixels of `image`
-};
-struct LandmarkOverlay {
-  std::string title;             // e.g. "swav-uncurated, 5 %"
-  data::Image8 image;            // RGB (3 channels) or gray (1 channel)
-  std::vector<Point2> predicted;  // drawn red
-  std::vector<Point2> truth;      // drawn green
 };
 
 struct ReportInputs {
