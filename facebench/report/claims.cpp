@@ -99,14 +99,13 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
   int ssl_missing = 0;
   for (double f : t.fractions) {
     const TableEntry* s = value_at(t, roles.ssl_uncurated, f);
+    if (!s) {
+      ++ssl_missing;  // some row ran at this fraction (it is a column) but the SSL row did not
+      continue;
+    }
     for (const auto& b : baselines) {
       const TableEntry* e = value_at(t, b, f);
       PerBaseline& p = per[b];
-      if (!s && !e) continue;
-      if (!s) {
-        ++ssl_missing;
-        continue;
-      }
       if (!e) {
         ++p.missing;
         continue;
@@ -133,7 +132,7 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
     any_missing = any_missing || p.missing > 0;
     all_won = all_won && p.comparisons > 0 && p.wins == p.comparisons;
     why << "beats `" << b << "` at " << p.wins << " of " << p.comparisons << " fractions";
-    if (p.missing) why << " (" << p.missing << " `" << b << "` cells missing)";
+    if (p.missing) why << " (" << p.missing << " `" << b << "` cells missing or without a value)";
     const bool tested = p.comparisons >= 2 && p.f_small < p.f_large;
     few_shot_tested_all = few_shot_tested_all && tested;
     if (tested) {
@@ -151,7 +150,7 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
   }
   if (baselines.size() < 2)
     why << "no `" << (per.count(roles.supervised) ? roles.scratch : roles.supervised) << "` cells; ";
-  if (ssl_missing) why << ssl_missing << " `" << roles.ssl_uncurated << "` cells missing; ";
+  if (ssl_missing) why << ssl_missing << " `" << roles.ssl_uncurated << "` cells missing or without a value; ";
   g.few_shot_tested = few_shot_tested_all;
   g.few_shot_larger = few_shot_tested_all && few_shot_all;
 
