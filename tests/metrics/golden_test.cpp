@@ -16,7 +16,6 @@
 #include "metrics_test_util.h"
 
 using namespace fb::metrics;
-using fb::metrics::test::near;
 using nlohmann::json;
 
 namespace {
@@ -40,8 +39,8 @@ void check_all_near(const std::vector<double>& got, const json& expected) {
   const auto want = vec<double>(expected);
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); ++i) {
-    INFO("index ", i, ": got ", got[i], ", expected ", want[i]);
-    CHECK(near(got[i], want[i]));
+    INFO("index ", i);
+    CHECK_NEAR(got[i], want[i]);
   }
 }
 
@@ -51,18 +50,18 @@ TEST_CASE("golden classification matches scikit-learn") {
   const json& g = golden()["classification"];
   const auto pred = vec<int64_t>(g["pred"]), truth = vec<int64_t>(g["truth"]);
   const int64_t classes = g["classes"];
-  CHECK(near(accuracy(pred, truth), g["accuracy"]));
+  CHECK_NEAR(accuracy(pred, truth), g["accuracy"]);
   const auto confusion = confusion_matrix(pred, truth, classes);
   CHECK(confusion == vec<int64_t>(g["confusion"]));
   const F1Scores f1 = f1_from_confusion(confusion, classes, vec<int64_t>(g["f1_classes_for_mean"]));
   check_all_near(f1.per_class, g["f1_per_class"]);
-  CHECK(near(f1.mean, g["f1_mean"]));
-  CHECK(near(f1_from_confusion(confusion, classes, {}).mean, g["f1_mean_all"]));
+  CHECK_NEAR(f1.mean, g["f1_mean"]);
+  CHECK_NEAR(f1_from_confusion(confusion, classes, {}).mean, g["f1_mean_all"]);
 
   const auto scores = vec<float>(g["scores8"]);
   const auto truth8 = vec<int64_t>(g["truth8"]);
-  CHECK(near(accuracy(argmax_rows(scores, 8), truth8), g["accuracy8"]));
-  CHECK(near(accuracy_excluding_class(scores, 8, truth8, 7), g["accuracy7"]));
+  CHECK_NEAR(accuracy(argmax_rows(scores, 8), truth8), g["accuracy8"]);
+  CHECK_NEAR(accuracy_excluding_class(scores, 8, truth8, 7), g["accuracy7"]);
 }
 
 TEST_CASE("golden regression matches numpy and scipy") {
@@ -70,11 +69,11 @@ TEST_CASE("golden regression matches numpy and scipy") {
     INFO("case ", name);
     const json& g = golden()["regression"][name];
     const auto p = vec<double>(g["pred"]), t = vec<double>(g["truth"]);
-    CHECK(near(mae(p, t), g["mae"]));
-    CHECK(near(rmse(p, t), g["rmse"]));
-    CHECK(near(pearson(p, t), g["pearson"]));
-    CHECK(near(ccc(p, t), g["ccc"]));
-    CHECK(near(icc_3_1(p, t), g["icc_3_1"]));
+    CHECK_NEAR(mae(p, t), g["mae"]);
+    CHECK_NEAR(rmse(p, t), g["rmse"]);
+    CHECK_NEAR(pearson(p, t), g["pearson"]);
+    CHECK_NEAR(ccc(p, t), g["ccc"]);
+    CHECK_NEAR(icc_3_1(p, t), g["icc_3_1"]);
   }
 }
 
@@ -119,23 +118,23 @@ TEST_CASE("golden CED yaw bins and pose match numpy") {
     INFO("threshold ", at);
     const json& want = g["ced"][at];
     const CedSummary s = ced_summary(nme, want["threshold"]);
-    CHECK(near(s.mean_nme, want["mean_nme"]));
-    CHECK(near(s.auc, want["auc"]));
-    CHECK(near(s.failure_rate, want["failure_rate"]));
+    CHECK_NEAR(s.mean_nme, want["mean_nme"]);
+    CHECK_NEAR(s.auc, want["auc"]);
+    CHECK_NEAR(s.failure_rate, want["failure_rate"]);
   }
   const json& y = g["yaw"];
   const YawBinnedNme binned = yaw_binned_nme(vec<double>(y["nme"]), vec<float>(y["yaw_degrees"]));
   for (int b = 0; b < 3; ++b) {
     CHECK(binned.count[b] == y["count"][size_t(b)].get<int64_t>());
-    CHECK(near(binned.bin[b], y["bin"][size_t(b)]));
+    CHECK_NEAR(binned.bin[b], y["bin"][size_t(b)]);
   }
-  CHECK(near(binned.balanced, y["balanced"]));
+  CHECK_NEAR(binned.balanced, y["balanced"]);
   const json& p = g["pose"];
   const PoseError e = pose_mae(vec<float>(p["pred"]), vec<float>(p["truth"]));
-  CHECK(near(e.yaw, p["yaw"]));
-  CHECK(near(e.pitch, p["pitch"]));
-  CHECK(near(e.roll, p["roll"]));
-  CHECK(near(e.mean, p["mean"]));
+  CHECK_NEAR(e.yaw, p["yaw"]);
+  CHECK_NEAR(e.pitch, p["pitch"]);
+  CHECK_NEAR(e.roll, p["roll"]);
+  CHECK_NEAR(e.mean, p["mean"]);
 }
 
 TEST_CASE("golden verification matches a brute-force numpy search and scikit-learn ROC") {
@@ -145,9 +144,9 @@ TEST_CASE("golden verification matches a brute-force numpy search and scikit-lea
   const auto check_kfold = [](const KFoldAccuracy& r, const json& want) {
     check_all_near(r.folds, want["folds"]);
     check_all_near(r.thresholds, want["thresholds"]);
-    CHECK(near(r.mean, want["mean"]));
-    CHECK(near(r.std, want["std"]));
-    CHECK(near(r.threshold_mean, want["threshold_mean"]));
+    CHECK_NEAR(r.mean, want["mean"]);
+    CHECK_NEAR(r.std, want["std"]);
+    CHECK_NEAR(r.threshold_mean, want["threshold_mean"]);
   };
   check_kfold(verification_kfold(scores, same, 10), g["kfold10"]);
   check_kfold(verification_kfold(scores, same, vec<int>(g["fold_of_pair"])), g["kfold_explicit"]);
@@ -155,7 +154,7 @@ TEST_CASE("golden verification matches a brute-force numpy search and scikit-lea
   const auto fars = vec<double>(g["far"]), tars = vec<double>(g["tar"]);
   for (size_t i = 0; i < fars.size(); ++i) {
     INFO("far ", fars[i]);
-    CHECK(near(tar_at_far(scores, same, fars[i]), tars[i]));
+    CHECK_NEAR(tar_at_far(scores, same, fars[i]), tars[i]);
   }
   const auto roc = roc_curve(scores, same);
   std::vector<double> far, tar;
@@ -168,7 +167,7 @@ TEST_CASE("golden verification matches a brute-force numpy search and scikit-lea
     INFO("rank ", k);
     const double hit = rank_k_identification(vec<float>(id["gallery"]), vec<int64_t>(id["gallery_labels"]),
                                              vec<float>(id["probes"]), vec<int64_t>(id["probe_labels"]), id["dim"], k);
-    CHECK(near(hit, id["rank"][std::to_string(k)]));
+    CHECK_NEAR(hit, id["rank"][std::to_string(k)]);
   }
 }
 
@@ -182,12 +181,12 @@ TEST_CASE("golden parsing F1 matches scikit-learn") {
   for (int64_t k = 1; k < c.classes(); ++k) foreground.push_back(k);
   const F1Scores f = c.f1(foreground);
   check_all_near(f.per_class, g["f1_per_class"]);
-  CHECK(near(f.mean, g["f1_foreground_mean"]));
+  CHECK_NEAR(f.mean, g["f1_foreground_mean"]);
 }
 
 TEST_CASE("golden mean and std match numpy") {
   const json& g = golden()["summary"];
   const MeanStd m = mean_std(vec<double>(g["values"]));
-  CHECK(near(m.mean, g["mean"]));
-  CHECK(near(m.std, g["std"]));
+  CHECK_NEAR(m.mean, g["mean"]);
+  CHECK_NEAR(m.std, g["std"]);
 }
