@@ -66,7 +66,7 @@ TEST_CASE("golden classification matches scikit-learn") {
 
 TEST_CASE("golden regression matches numpy and scipy") {
   for (const char* name : {"continuous", "au_intensity"}) {
-    INFO("case ", name);
+    INFO("case ", std::string(name));
     const json& g = golden()["regression"][name];
     const auto p = vec<double>(g["pred"]), t = vec<double>(g["truth"]);
     CHECK_NEAR(mae(p, t), g["mae"]);
@@ -94,7 +94,7 @@ TEST_CASE("golden landmark NME matches numpy") {
     const size_t per_image = size_t(points) * size_t(dims);
     for (const auto& n : norms) {
       if (!g.contains(std::string("norm_") + n.key)) continue;
-      INFO("layout ", layout, ", normaliser ", n.key);
+      INFO("layout ", std::string(layout), ", normaliser ", std::string(n.key));
       std::vector<double> normalisers;
       for (int64_t i = 0; i < images; ++i) {
         const std::vector<float> face(gt.begin() + std::ptrdiff_t(size_t(i) * per_image),
@@ -115,7 +115,7 @@ TEST_CASE("golden CED yaw bins and pose match numpy") {
   const json& g = golden()["landmarks"];
   const auto nme = vec<double>(g["ced"]["nme"]);
   for (const char* at : {"at_0_08", "at_0_10"}) {
-    INFO("threshold ", at);
+    INFO("threshold ", std::string(at));
     const json& want = g["ced"][at];
     const CedSummary s = ced_summary(nme, want["threshold"]);
     CHECK_NEAR(s.mean_nme, want["mean_nme"]);
