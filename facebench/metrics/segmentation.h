@@ -17,8 +17,10 @@ class ParsingConfusion {
   explicit ParsingConfusion(int64_t classes, int ignore = 255);
 
   // Adds one label map: `pixels` class ids of the prediction and of the
-  // truth (same size, same pixel order). Throws on ids >= classes (truth
-  // pixels equal to `ignore` excepted; a predicted `ignore` is an error).
+  // truth (same size, same pixel order). Throws, before counting anything,
+  // on a truth id >= classes that is not `ignore`, or on a predicted id >=
+  // classes at a pixel that counts (the prediction under an ignored truth
+  // pixel is not looked at).
   void add(const uint8_t* pred, const uint8_t* truth, int64_t pixels);
   void add(const std::vector<uint8_t>& pred, const std::vector<uint8_t>& truth);
 

@@ -24,7 +24,9 @@ namespace fb::metrics {
 // folds[f] is fold f's accuracy (fraction); mean is their mean; std is the
 // SAMPLE standard deviation (n - 1), as LFW's README asks; standard_error =
 // std / sqrt(folds) (the "S_E" of LFW's results table); thresholds[f] is the
-// threshold applied to fold f and threshold_mean their mean.
+// threshold applied to fold f and threshold_mean their mean (infinite, or
+// NaN, when accepting or rejecting every pair is best on some training part,
+// e.g. one that holds a single class of pair or scores worse than chance).
 struct KFoldAccuracy {
   double mean = 0, std = 0;
   std::vector<double> folds;
