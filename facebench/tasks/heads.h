@@ -49,7 +49,7 @@ class HeatmapHead : public nn::Module {
 // (bilinear, to the finer level's exact size, so odd sizes work) and adds;
 // a 3x3 conv + BN + ReLU smooths the C2-level sum and a 1x1 conv predicts the
 // class logits at C2 resolution (1/4 of the input for a standard ResNet).
-// Parameter names: "lateral.{0..3}.*", "smooth.{0,1}.*", "classifier.*".
+// Parameter names: "lateral.{0..3}.*", "smooth.{0,1}.*" (2 is the ReLU), "classifier.*".
 class ParsingHead : public nn::Module {
  public:
   ParsingHead(const std::vector<int64_t>& pyramid_channels, int64_t classes, int64_t channels = 64);
@@ -61,7 +61,7 @@ class ParsingHead : public nn::Module {
   int64_t classes() const { return classes_; }
 
   std::shared_ptr<nn::Sequential> lateral;  // four 1x1 convs, C2 first
-  std::shared_ptr<nn::Sequential> smooth;   // 3x3 conv (no bias), BN
+  std::shared_ptr<nn::Sequential> smooth;   // 3x3 conv (no bias), BN, ReLU
   std::shared_ptr<nn::Conv2d> classifier;
 
  private:
