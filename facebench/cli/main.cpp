@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   fb::cli::register_data_command(app);
   fb::cli::register_convert_command(app);
   fb::cli::register_bench_command(app);
+  fb::cli::register_eval_command(app);
+  fb::cli::register_reproduce_command(app);
+  fb::cli::register_embed_command(app);
+  fb::cli::register_predict_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
