@@ -30,7 +30,8 @@ Aflw19Dataset::Aflw19Dataset(const std::string& root, const std::string& split, 
   FB_CHECK(train_count >= 0 && train_count <= n, "aflw19: train_count ", train_count, " exceeds the ", n, " samples");
   std::vector<char> seen(size_t(n), 0);
   for (int64_t k = 0; k < n; ++k) {
-    const int64_t i = int64_t(ra.data[size_t(k)]) - 1;  // ra is 1-based
+    const double one_based = ra.data[size_t(k)];  // range-checked before the conversion (NaN fails too)
+    const int64_t i = one_based >= 1 && one_based <= double(n) ? int64_t(one_based) - 1 : -1;
     if (i < 0 || i >= n || seen[size_t(i)]) FB_FAIL(matp, ": 'ra' is not a permutation of 1..", n, " (entry ", k + 1, ")");
     seen[size_t(i)] = 1;
     Item it;

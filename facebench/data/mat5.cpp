@@ -11,6 +11,9 @@
 namespace fb::data {
 
 int64_t MatArray::cols() const {
+  // A zero dimension first: the product of the others may not fit in 64 bits.
+  for (size_t i = 1; i < dims.size(); ++i)
+    if (dims[i] == 0) return 0;
   int64_t c = 1;
   for (size_t i = 1; i < dims.size(); ++i) c *= dims[i];
   return dims.empty() ? 0 : c;
@@ -110,8 +113,20 @@ bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, s
   }
   if (!r.element(&t, &e, &el) || t != miINT8) FB_FAIL("cannot read '", name, "': bad variable name");
   var->assign(reinterpret_cast<const char*>(e), el);
+  if (cls == mxSTRUCT || cls == mxOBJECT || cls == mxSPARSE || complex) return false;
+  // The element count the dimensions claim. Each element of the classes read
+  // here takes at least one byte of the payload, so a larger count is refused
+  // before anything is allocated (and the product cannot overflow).
   int64_t count = 1;
-  for (int64_t v : a->dims) count *= v;
+  for (int64_t v : a->dims)
+    if (v == 0) count = 0;
+  for (int64_t v : a->dims) {
+    if (count == 0) break;
+    if (count > int64_t(len) / v)
+      FB_FAIL("cannot read '", name, "': the dimensions of '", *var, "' claim more elements than its ", len,
+              " bytes hold");
+    count *= v;
+  }
   if (cls == mxCELL) {
     // Each cell is a nameless miMATRIX; a cell of char rows gives strings.
     for (int64_t k = 0; k < count; ++k) {
@@ -138,7 +153,6 @@ bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, s
     }
     return true;
   }
-  if (cls == mxSTRUCT || cls == mxOBJECT || cls == mxSPARSE || complex) return false;
   if (!r.element(&t, &e, &el) || !numeric(t, e, el, a->data))
     FB_FAIL("cannot read '", name, "': variable '", *var, "' has no numeric data");
   if (count != int64_t(a->data.size()))

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/error.h"
+
 namespace fb::data {
 
 struct MatArray {
@@ -18,7 +20,14 @@ struct MatArray {
   std::vector<std::string> strings;  // char array: one per row; cell: one per cell (column-major)
   int64_t rows() const { return dims.empty() ? 0 : dims[0]; }
   int64_t cols() const;       // product of the remaining dimensions
-  double at(int64_t r, int64_t c) const { return data[size_t(c * rows() + r)]; }
+  // Element (r, c) of a numeric array; throws when the array holds no such
+  // value (e.g. a cell or char array whose dimensions match what was expected).
+  double at(int64_t r, int64_t c) const {
+    const int64_t i = c * rows() + r;
+    FB_CHECK(r >= 0 && c >= 0 && r < rows() && i < int64_t(data.size()), "MAT array: element (", r, ", ", c,
+             ") of a ", rows(), " x ", cols(), " array holding ", data.size(), " numeric values");
+    return data[size_t(i)];
+  }
 };
 
 // Throws fb::Error naming `name` on any malformed or truncated content.

@@ -99,7 +99,7 @@ def pth():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         for n, data in members.items():
-            z.writestr(n, data)
+            z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data)  # reproducible bytes
     raw = bytearray(buf.getvalue())
     # Patch every central-directory uncompressed size of the data member to 0x7fffffff.
     i = raw.find(b"PK\x01\x02")
@@ -310,10 +310,18 @@ def mat5():
                                        cell_of_strings("nameList", ["3/image00035.jpg", "0/image00002.jpg"]),
                                        double_matrix("ra", 1, n, [2.0, 1.0])))
     # Variables whose class or dimensions disagree with what the readers index.
-    put("mat5", "aflw19_bbox_is_cell.mat", mat_file(cell_of_strings("bbox", ["a", "b", "c", "d"]),
-                                                    double_matrix("data", 1, 38, [0.0] * 38),
+    bbox_cell = cell_of_strings("bbox", ["a", "b", "c", "d"])
+    bbox_cell = bbox_cell[:8] + bbox_cell[8:].replace(struct.pack("<2i", 4, 1), struct.pack("<2i", 1, 4), 1)
+    put("mat5", "aflw19_bbox_is_cell.mat", mat_file(bbox_cell, double_matrix("data", 1, 38, [0.0] * 38),
                                                     double_matrix("mask_new", 1, 19, [1.0] * 19),
-                                                    cell_of_strings("nameList", ["x.jpg"]), double_matrix("ra", 1, 1, [1e300])))
+                                                    cell_of_strings("nameList", ["x.jpg"]), double_matrix("ra", 1, 1, [1.0])))
+    put("mat5", "aflw19_ra_not_finite.mat", mat_file(double_matrix("bbox", 1, 4, [1, 2, 3, 4]),
+                                                     double_matrix("data", 1, 38, [0.0] * 38),
+                                                     double_matrix("mask_new", 1, 19, [1.0] * 19),
+                                                     cell_of_strings("nameList", ["x.jpg"]),
+                                                     double_matrix("ra", 1, 1, [1e300])))
+    put("mat5", "aflw2000_pt3d_is_char.mat", mat_file(double_matrix("Pose_Para", 1, 7, pose),
+                                                      matrix("pt3d_68", MX_CHAR, [3, 68], element(MI_UINT8, b"x" * 204))))
     put("mat5", "dims_overflow.mat", mat_file(matrix("pt3d_68", MX_DOUBLE, [2147483647, 2147483647, 2147483647],
                                                      element(MI_DOUBLE, b"\0" * 8))))
     put("mat5", "dims_huge_no_data.mat", mat_file(matrix("bbox", MX_DOUBLE, [1000000000, 4], element(MI_DOUBLE, b""))))
