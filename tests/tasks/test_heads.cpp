@@ -274,7 +274,7 @@ TEST_CASE("losses: weights select points and a fully ignored batch gives zero") 
                        doctest::Contains("weight"), Error);
 }
 
-TEST_CASE("A tiny ResNet + HeatmapHead overfits 4 images (soft-argmax L1 drops five-fold)") {
+TEST_CASE("A tiny ResNet + HeatmapHead overfits 4 images (soft-argmax L1 drops ten-fold)") {
   auto net = tiny_resnet(21);
   tasks::HeatmapHead head(net->feature_dim(), 3, 16, 3);
   Generator g(21);
@@ -297,7 +297,7 @@ TEST_CASE("A tiny ResNet + HeatmapHead overfits 4 images (soft-argmax L1 drops f
   for (auto& p : head.parameters()) params.push_back(p);
   nn::AdamW opt(params, 3e-3, nn::AdamWOptions{0.9, 0.999, 1e-8, 0.0});
   double first = 0, last = 0;
-  for (int step = 0; step < 80; ++step) {
+  for (int step = 0; step < 150; ++step) {
     Tensor maps = head.forward(net->forward_maps(images));
     Tensor loss = tasks::landmark_l1_loss(tasks::soft_argmax(maps, double(S) / maps.size(1)), target, weight);
     opt.zero_grad();
@@ -307,5 +307,5 @@ TEST_CASE("A tiny ResNet + HeatmapHead overfits 4 images (soft-argmax L1 drops f
     last = loss.item();
   }
   INFO("L1 first ", first, " last ", last);
-  CHECK(last < 0.2 * first);
+  CHECK(last < 0.1 * first);
 }
