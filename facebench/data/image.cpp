@@ -4,6 +4,7 @@
 #include <stb_image_write.h>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -46,7 +47,7 @@ bool jpeg_is_complete(const unsigned char* b, size_t n) {
 // magic P5/P6, width, height, maxval, separated by whitespace or #-comments,
 // then one whitespace byte and width*height*channels samples (2 bytes each when
 // maxval > 255).
-bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why) {
+bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why, bool* sixteen_bit) {
   size_t i = 2;
   long long v[3] = {0, 0, 0};
   for (int k = 0; k < 3; ++k) {
@@ -66,15 +67,41 @@ bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why) {
   }
   ++i;  // the single whitespace byte before the samples
   const long long ch = b[1] == '6' ? 3 : 1, bytes = v[2] > 255 ? 2 : 1;
-  const long long need = v[0] * v[1] * ch * bytes;
-  if (n < i || (long long)(n - i) < need) {
-    *why = "truncated PGM/PPM (" + std::to_string(n < i ? 0 : n - i) + " of " + std::to_string(need) + " pixel bytes)";
+  *sixteen_bit = bytes == 2;
+  // Each value is below 2^44, so the product needs 128 bits.
+  const unsigned __int128 need = static_cast<unsigned __int128>(v[0]) * v[1] * ch * bytes;
+  if (n < i || n - i < need) {
+    *why = "truncated PGM/PPM (" + std::to_string(n < i ? 0 : n - i) + " of " +
+           (need > (unsigned __int128)(1ull << 62) ? std::string("more than 2^62") : std::to_string((long long)need)) +
+           " pixel bytes)";
     return false;
   }
   return true;
 }
 
 void check_channels(int c) { FB_CHECK(c == 0 || c == 1 || c == 3, "decode: channels must be 0, 1 or 3, got ", c); }
+
+// Gray <-> RGB with stb_image's own weights, for the one case stb gets wrong:
+// its 16-bit PGM/PPM path converts channels with the 8-bit routine and then
+// reads past the end of the result, so such files are decoded with their own
+// channel count and converted here.
+Image8 convert_channels(Image8 im, int want) {
+  if (want == 0 || want == im.channels) return im;
+  FB_CHECK((im.channels == 1 || im.channels == 3) && (want == 1 || want == 3), "decode: cannot convert ",
+           im.channels, " channels to ", want);
+  Image8 out;
+  out.reset(im.width, im.height, want);
+  const size_t pixels = size_t(im.width) * im.height;
+  for (size_t p = 0; p < pixels; ++p) {
+    if (want == 3) {
+      for (int c = 0; c < 3; ++c) out.px[p * 3 + c] = im.px[p];
+    } else {
+      const uint8_t* rgb = &im.px[p * 3];
+      out.px[p] = uint8_t((rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8);
+    }
+  }
+  return out;
+}
 }  // namespace
 
 std::string read_file_bytes(const std::string& path) {
@@ -91,9 +118,10 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
   const auto* b = static_cast<const unsigned char*>(bytes);
   if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_is_complete(b, n))
     FB_FAIL("cannot decode image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
+  bool sixteen_bit_pnm = false;
   if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
     std::string why;
-    if (!pnm_size_ok(b, n, &why)) FB_FAIL("cannot decode image '", name, "': ", why);
+    if (!pnm_size_ok(b, n, &why, &sixteen_bit_pnm)) FB_FAIL("cannot decode image '", name, "': ", why);
   }
   // BMP: the header states the file size; a shorter file is truncated.
   if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
@@ -101,8 +129,15 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
     if (declared > n) FB_FAIL("cannot decode image '", name, "': truncated BMP (", n, " of ", declared, " bytes)");
   }
   int w = 0, h = 0, c = 0;
-  unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, channels);
-  return adopt(p, w, h, c, channels, name);
+  // The header's size is checked before stb allocates for it: a few bytes can claim a huge picture.
+  FB_CHECK(n <= size_t(INT32_MAX), "cannot decode image '", name, "': file larger than 2 GB");
+  if (stbi_info_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c) &&
+      int64_t(w) * int64_t(h) > kMaxImagePixels)
+    FB_FAIL("cannot decode image '", name, "': its header claims ", w, " x ", h, " pixels, more than the ",
+            kMaxImagePixels, " accepted");
+  const int ask = sixteen_bit_pnm ? 0 : channels;
+  unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, ask);
+  return convert_channels(adopt(p, w, h, c, ask, name), channels);
 }
 
 Image8 decode_image_file(const std::string& path, int channels) {

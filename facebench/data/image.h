@@ -27,6 +27,10 @@ struct ImageF {
   void reset(int w, int h, int c) { width = w; height = h; channels = c; px.assign(size_t(w) * h * c, 0.0f); }
 };
 
+// Decoding refuses images whose header claims more pixels than this (8192 x
+// 8192; far beyond any face photo) before allocating for them.
+constexpr int64_t kMaxImagePixels = int64_t(1) << 26;
+
 // channels: 0 keeps the file's own count (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA);
 // 1 or 3 converts (alpha dropped). Requires: a readable, complete image file.
 Image8 decode_image_file(const std::string& path, int channels = 3);

@@ -181,12 +181,15 @@ def image():
     put("image", "gray_progressive.jpg", jpeg(8, 8, "L", progressive=True))
     put("image", "rgb.bmp", bmp(3, 2))
     put("image", "gray.pgm", b"P5\n# comment\n3 2\n255\n" + bytes(range(6)))
-    put("image", "rgb16.ppm", b"P6 1 1 65535\n" + b"\x01\x02\x03\x04\x05\x06")
     # Headers that claim absurd sizes for the data they carry.
     put("image", "png_claims_65535x65535", png(65535, 65535, rows=b"\x00\x01\x02\x03"))
     put("image", "jpeg_claims_65500x65500", set_jpeg_size(jpeg(8, 8), 65500, 65500))
     put("image", "pgm_claims_2e12_pixels", b"P5 2000000 1000000 255\n" + b"\0" * 8)
-    put("image", "pgm_dims_overflow", b"P6 99999999999999 99999999999999 65535\n\0")
+    put("image", "pgm_dims_overflow", b"P6 1099511627775 1099511627775 65535\n\0")
+    put("image", "jpeg_claims_10000x10000", set_jpeg_size(jpeg(8, 8), 10000, 10000))
+    # 16-bit PGM/PPM converted to another channel count (the input's length picks 1 or 3 channels).
+    put("image", "gray16_to_rgb.pgm", b"P5 2 1 65535\n" + b"\x01\x00\xff\xff")
+    put("image", "rgb16_to_gray.ppm", b"P6 1 1 65535\n" + b"\x01\x02\x03\x04\x05\x06")
 
 
 # ---------------------------------------------------------------------------------------------
