@@ -1,5 +1,6 @@
 #include "facebench/data/lfw.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -18,8 +19,12 @@ LfwPairs::LfwPairs(const std::string& pairs_txt, const std::string& lfw_dir, Pro
   int64_t f = 0, p = 0;
   if (head.size() != 2 || !parse_int(head[0], &f) || !parse_int(head[1], &p) || f <= 0 || p <= 0)
     FB_FAIL(pairs_txt, ":1: expected '<folds>\\t<pairs per half fold>', got '", lines[0], "'");
+  // Both must fit the int fields, which also keeps the pair counts below within 64 bits.
+  if (f > INT32_MAX || p > INT32_MAX)
+    FB_FAIL(pairs_txt, ":1: absurd header '", lines[0], "' (", f, " folds of 2 x ", p, " pairs)");
   folds_ = int(f);
   per_fold_ = int(p);
+  const int64_t per_fold_lines = 2 * int64_t(per_fold_);
   std::map<std::string, int64_t> index;
   auto image = [&](const std::string& name, int64_t n, size_t ln) -> int64_t {
     char num[16];
@@ -40,9 +45,9 @@ LfwPairs::LfwPairs(const std::string& pairs_txt, const std::string& lfw_dir, Pro
   for (size_t ln = 1; ln < lines.size(); ++ln) {
     if (trim(lines[ln]).empty()) continue;
     const size_t k = body++;
-    const int fold = int(k / size_t(2 * per_fold_));
+    const int fold = int(int64_t(k) / per_fold_lines);
     // Within a fold the first half are matched pairs, the second mismatched.
-    const bool expect_same = (k % size_t(2 * per_fold_)) < size_t(per_fold_);
+    const bool expect_same = int64_t(k) % per_fold_lines < per_fold_;
     auto tok = split_char(lines[ln], '\t');
     int64_t n1 = 0, n2 = 0;
     LfwPair pr;
@@ -66,8 +71,8 @@ LfwPairs::LfwPairs(const std::string& pairs_txt, const std::string& lfw_dir, Pro
     }
     if (pr.a >= 0 && pr.b >= 0) pairs_.push_back(pr);
   }
-  if (body != size_t(2 * folds_ * per_fold_))
-    log.report(pairs_txt, 0, "header announces " + std::to_string(2 * folds_ * per_fold_) + " pairs, file has " +
+  if (int64_t(body) != folds_ * per_fold_lines)
+    log.report(pairs_txt, 0, "header announces " + std::to_string(folds_ * per_fold_lines) + " pairs, file has " +
                                  std::to_string(body));
 }
 
