@@ -36,9 +36,11 @@ std::string expand_frame_pattern(const std::string& pattern, const std::string& 
     size_t close = pattern.find('}', i);
     FB_CHECK(close != std::string::npos, "frame pattern '", pattern, "': unclosed '{'");
     std::string key = pattern.substr(i + 1, close - i - 1);
-    int width = 0;
+    int64_t width = 0;
     if (auto colon = key.find(':'); colon != std::string::npos) {
-      width = std::stoi(key.substr(colon + 1));
+      // A width wider than any number is refused: printf would pad to it.
+      if (!parse_int(key.substr(colon + 1), &width) || width < 0 || width > 20)
+        FB_FAIL("frame pattern '", pattern, "': the width in {", key, "} must be a number from 0 to 20");
       key = key.substr(0, colon);
     }
     int64_t v;
@@ -51,7 +53,7 @@ std::string expand_frame_pattern(const std::string& pattern, const std::string& 
       else if (key == "frame") v = frame;
       else FB_FAIL("frame pattern '", pattern, "': unknown placeholder {", key, "}");
       char b[32];
-      std::snprintf(b, sizeof b, "%0*lld", width, (long long)v);
+      std::snprintf(b, sizeof b, "%0*lld", int(width), (long long)v);
       out += b;
     }
     i = close + 1;
