@@ -272,6 +272,7 @@ ClaimTwo judge_claim_two(const std::vector<Table>& headline, double threshold) {
         if (!e.present || !std::isfinite(e.stat.mean)) continue;
         s.k.push_back(1.0 / t.fractions[j]);
         s.value.push_back(e.stat.mean);
+        s.spread.push_back(e.stat.n >= 2 ? e.stat.std : NAN);
       }
       const bool has_all = !s.k.empty() && std::abs(s.k[0] - 1.0) < 1e-9;
       for (size_t i = 0; i < s.k.size(); ++i) {
@@ -300,7 +301,14 @@ ClaimTwo judge_claim_two(const std::vector<Table>& headline, double threshold) {
         char k[32];
         std::snprintf(k, sizeof k, "%.4g", s.k.back());
         body << " — relative drop at k = " << k << " is " << percent(s.drop.back())
-             << (s.verdict == Verdict::Holds ? " ≤ " : " > ") << percent(threshold) << ".\n";
+             << (s.verdict == Verdict::Holds ? " ≤ " : " > ") << percent(threshold);
+        // Seed noise decides how much a small difference means.
+        const double diff = std::abs(s.value.back() - s.value.front());
+        const double noise = std::hypot(s.spread.front(), s.spread.back());
+        if (std::isfinite(noise))
+          body << "; the difference " << num(diff, d) << (diff > noise ? " exceeds" : " is within")
+               << " the seeds' combined standard deviation " << num(noise, d);
+        body << ".\n";
       }
       body << "\n  | k | value | drop vs k = 1 |\n  |---:|---:|---:|\n";
       for (size_t i = 0; i < s.k.size(); ++i) {

@@ -57,6 +57,7 @@ struct RedundancySeries {
   std::string backbone;
   std::vector<double> k;           // ascending, starting at 1 when k = 1 was run
   std::vector<double> value;       // mean headline metric per k
+  std::vector<double> spread;      // sample std over seeds per k (NaN with one seed)
   std::vector<double> drop;        // relative drop from k = 1 (positive = worse), NaN where undefined
   Verdict verdict = Verdict::NotTested;
   std::string note;                // why it is not tested, when it is not

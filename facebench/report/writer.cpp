@@ -255,20 +255,25 @@ void write_report(const std::string& out_dir, const std::vector<CellResult>& cel
   if (!orphans.str().empty())
     md << "## Published numbers for tasks not in this run (context only)\n\n" << orphans.str() << "\n";
 
-  md << "## Appendix: every metric\n\n";
+  // The headline tables are above; the appendix holds every other metric.
+  std::ostringstream appendix;
   for (const auto& k : groups) {
     std::vector<bool> known;
     const std::vector<MetricInfo> metrics = metrics_in_group(cells, k, &known);
-    md << "### " << k.task << " / " << k.dataset << " / " << k.mode << "\n\n";
+    const std::string headline_key = task_metrics(k.task).front().key;
+    if (metrics.size() < 2) continue;
+    appendix << "### " << k.task << " / " << k.dataset << " / " << k.mode << "\n\n";
     for (size_t m = 0; m < metrics.size(); ++m) {
+      if (metrics[m].key == headline_key) continue;
       const Table t = build_table(cells, k, metrics[m], in.backbone_order, known[m]);
-      md << "**" << metrics[m].label << "** ("
-         << (known[m] ? (metrics[m].higher_is_better ? "higher is better" : "lower is better")
-                      : "direction not declared, nothing marked")
-         << ")\n\n"
-         << table_markdown(t) << "\n";
+      appendix << "**" << metrics[m].label << "** ("
+               << (known[m] ? (metrics[m].higher_is_better ? "higher is better" : "lower is better")
+                            : "direction not declared, nothing marked")
+               << ")\n\n"
+               << table_markdown(t) << "\n";
     }
   }
+  if (!appendix.str().empty()) md << "## Appendix: the other metrics\n\n" << appendix.str();
 
   if (!in.config.is_null() && !(in.config.is_object() && in.config.empty()))
     md << "## Configuration\n\n```json\n" << in.config.dump(2) << "\n```\n";

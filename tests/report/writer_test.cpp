@@ -1,6 +1,7 @@
 // The whole report: files written, their contents, and refusals of bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -61,7 +62,7 @@ TEST_CASE("the CSV has one row per cell and one sorted column per metric key") {
   CHECK(l[2] == "au,synth,c,linear,1,3,1000,1.5,,nan,");
 }
 
-TEST_CASE("results.json cells read back with cell_from_json, NaN included") {
+TEST_CASE("results.json cells read back with cell_from_json including NaN") {
   std::vector<CellResult> cells = sample_run();
   cells[0].metrics["nme_io"] = 1.0 / 3;  // needs every digit to round-trip
   cells[1].metrics["auc8"] = NAN;
@@ -149,6 +150,9 @@ TEST_CASE("write_report writes CSV JSON plots and a REPORT that judges the claim
   CHECK(md.find("3d, aflw2000-3d") != std::string::npos);
   // Appendix has the other metric; the config is embedded.
   CHECK(md.find("**AUC @ 8 % (%)** (higher is better)") != std::string::npos);
+  CHECK(md.find("## Appendix: the other metrics") != std::string::npos);
+  CHECK(md.find("**NME (inter-ocular, %)** (") == std::string::npos);  // the headline is not repeated
+  CHECK(md.find("within the seeds' combined standard deviation") != std::string::npos);
   CHECK(md.find("\"preset\": \"smoke\"") != std::string::npos);
   // No temporary files left behind.
   for (const auto& e : fs::recursive_directory_iterator(dir))
