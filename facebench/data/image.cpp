@@ -81,27 +81,6 @@ bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why, bool* sixte
 
 void check_channels(int c) { FB_CHECK(c == 0 || c == 1 || c == 3, "decode: channels must be 0, 1 or 3, got ", c); }
 
-// Gray <-> RGB with stb_image's own weights, for the one case stb gets wrong:
-// its 16-bit PGM/PPM path converts channels with the 8-bit routine and then
-// reads past the end of the result, so such files are decoded with their own
-// channel count and converted here.
-Image8 convert_channels(Image8 im, int want) {
-  if (want == 0 || want == im.channels) return im;
-  FB_CHECK((im.channels == 1 || im.channels == 3) && (want == 1 || want == 3), "decode: cannot convert ",
-           im.channels, " channels to ", want);
-  Image8 out;
-  out.reset(im.width, im.height, want);
-  const size_t pixels = size_t(im.width) * im.height;
-  for (size_t p = 0; p < pixels; ++p) {
-    if (want == 3) {
-      for (int c = 0; c < 3; ++c) out.px[p * 3 + c] = im.px[p];
-    } else {
-      const uint8_t* rgb = &im.px[p * 3];
-      out.px[p] = uint8_t((rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8);
-    }
-  }
-  return out;
-}
 }  // namespace
 
 std::string read_file_bytes(const std::string& path) {
@@ -122,6 +101,9 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
   if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
     std::string why;
     if (!pnm_size_ok(b, n, &why, &sixteen_bit_pnm)) FB_FAIL("cannot decode image '", name, "': ", why);
+    // stb_image 2.27 reads 16-bit samples in the host's byte order (PNM's is big-endian) and converts
+    // their channels with its 8-bit routine, reading past the end of its buffer: refused, not misread.
+    if (sixteen_bit_pnm) FB_FAIL("cannot decode image '", name, "': 16-bit PGM/PPM (maxval above 255) is not supported");
   }
   // BMP: the header states the file size; a shorter file is truncated.
   if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
@@ -135,9 +117,8 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
       int64_t(w) * int64_t(h) > kMaxImagePixels)
     FB_FAIL("cannot decode image '", name, "': its header claims ", w, " x ", h, " pixels, more than the ",
             kMaxImagePixels, " accepted");
-  const int ask = sixteen_bit_pnm ? 0 : channels;
-  unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, ask);
-  return convert_channels(adopt(p, w, h, c, ask, name), channels);
+  unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, channels);
+  return adopt(p, w, h, c, channels, name);
 }
 
 Image8 decode_image_file(const std::string& path, int channels) {

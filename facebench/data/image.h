@@ -3,7 +3,7 @@
 // and float pictures after the geometric transform (ImageF, values in [0, 1]).
 // Both are row-major, channel-interleaved (HWC), like the NHWC batches they feed.
 //
-// Decoding goes through stb_image (JPEG baseline/progressive, PNG, PGM/PPM, BMP).
+// Decoding goes through stb_image (JPEG baseline/progressive, PNG, 8-bit PGM/PPM, BMP).
 // Every failure throws fb::Error naming the file and stb's reason, so a corrupt
 // or truncated file can be reported with its path and skipped or fatal.
 #include <cstdint>

@@ -87,6 +87,19 @@ def npy():
     put("npy", "fortran_3d", npy_file("<i4", "(2, 1, 2)", struct.pack("<4i", 1, 2, 3, 4), fortran=True))
 
 
+def claim_2g(archive):
+    """Sets the uncompressed size of the storage member to 2^31 - 1 in its local and central headers."""
+    raw = bytearray(archive)
+    for sig, size_at, name_len_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        i = raw.find(sig)
+        while i >= 0:
+            name_len = struct.unpack_from("<H", raw, i + name_len_at)[0]
+            if b"/data/" in raw[i + name_at:i + name_at + name_len]:
+                struct.pack_into("<I", raw, i + size_at, 0x7FFFFFFF)
+            i = raw.find(sig, i + 4)
+    return bytes(raw)
+
+
 def pth():
     # Small fixtures of tests/golden/pth: genuine (zip and legacy), hostile and damaged ones.
     for name in ["crafted_ok.pth", "views.pth", "views_legacy.pth", "evil_eval.pth", "evil_legacy.pth",
@@ -100,15 +113,13 @@ def pth():
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         for n, data in members.items():
             z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data)  # reproducible bytes
-    raw = bytearray(buf.getvalue())
-    # Patch every central-directory uncompressed size of the data member to 0x7fffffff.
-    i = raw.find(b"PK\x01\x02")
-    while i >= 0:
-        name_len = struct.unpack_from("<H", raw, i + 28)[0]
-        if b"/data/" in raw[i + 46:i + 46 + name_len]:
-            struct.pack_into("<I", raw, i + 24, 0x7FFFFFFF)
-        i = raw.find(b"PK\x01\x02", i + 4)
-    put("pth", "zip_entry_size_lies", bytes(raw))
+    put("pth", "zip_entry_size_lies", claim_2g(buf.getvalue()))
+    # A deflated storage member whose sizes claim 2 GB from a few compressed bytes (a zip bomb's claim).
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    put("pth", "zip_deflate_claims_2g", claim_2g(buf.getvalue()))
 
 
 def unpickle():
@@ -187,7 +198,7 @@ def image():
     put("image", "pgm_claims_2e12_pixels", b"P5 2000000 1000000 255\n" + b"\0" * 8)
     put("image", "pgm_dims_overflow", b"P6 1099511627775 1099511627775 65535\n\0")
     put("image", "jpeg_claims_10000x10000", set_jpeg_size(jpeg(8, 8), 10000, 10000))
-    # 16-bit PGM/PPM converted to another channel count (the input's length picks 1 or 3 channels).
+    # 16-bit PGM/PPM asked for another channel count (the input's length picks 1 or 3 channels).
     put("image", "gray16_to_rgb.pgm", b"P5 2 1 65535\n" + b"\x01\x00\xff\xff")
     put("image", "rgb16_to_gray.ppm", b"P6 1 1 65535\n" + b"\x01\x02\x03\x04\x05\x06")
 
