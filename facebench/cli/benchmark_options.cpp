@@ -6,7 +6,7 @@
 
 namespace fb::cli {
 
-void add_benchmark_overrides(CLI::App* cmd, BenchmarkOverrides& o) {
+void add_benchmark_overrides(CLI::App* cmd, BenchmarkOverrides& o, bool with_backbones) {
   cmd->add_option("--tasks", o.tasks, "Tasks to run (recognition landmarks au emotion 3d parsing) [preset's]")
       ->delimiter(',')
       ->check(CLI::IsMember({"recognition", "landmarks", "au", "emotion", "3d", "parsing"}));
@@ -22,8 +22,10 @@ void add_benchmark_overrides(CLI::App* cmd, BenchmarkOverrides& o) {
   cmd->add_option("--crop", o.crop, "Face crop size in pixels [preset's]")->check(CLI::Range(16, 1024));
   cmd->add_option("--pretrain-steps", o.pretrain_steps, "Stop each pre-training run after this many steps [preset's]")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--backbone", o.backbones, "Extra backbone to evaluate, NAME=CHECKPOINT (repeatable)");
-  cmd->add_flag("--no-scratch", o.no_scratch, "Leave out the random-init (scratch) backbone");
+  if (with_backbones) {
+    cmd->add_option("--backbone", o.backbones, "Extra backbone to evaluate, NAME=CHECKPOINT (repeatable)");
+    cmd->add_flag("--no-scratch", o.no_scratch, "Leave out the random-init (scratch) backbone");
+  }
   cmd->add_option("--threads", o.threads, "CPU threads [all]")->check(CLI::PositiveNumber);
 }
 

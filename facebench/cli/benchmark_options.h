@@ -18,7 +18,8 @@ struct BenchmarkOverrides {
   bool no_scratch = false;
 };
 
-void add_benchmark_overrides(CLI::App* cmd, BenchmarkOverrides& o);
+// with_backbones: offer --backbone NAME=CKPT and --no-scratch (reproduce; eval has its own --backbone).
+void add_benchmark_overrides(CLI::App* cmd, BenchmarkOverrides& o, bool with_backbones = true);
 void apply_benchmark_overrides(const BenchmarkOverrides& o, tasks::BenchmarkConfig& c);
 // The command as typed (program name and arguments), for the report.
 std::string command_line(const CLI::App* cmd);

@@ -40,7 +40,7 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--orl", a->orl, "ORL faces folder for recognition's few-shot identification [../shared/data/orl-faces]");
   cmd->add_flag("--save-model", a->save_model,
                 "Keep the model trained on the largest fraction (seed 0) in <out>/models/ for `facebench predict`");
-  add_benchmark_overrides(cmd, a->overrides);
+  add_benchmark_overrides(cmd, a->overrides, false);
   cmd->callback([a, cmd] {
     tasks::BenchmarkConfig c = tasks::benchmark_preset("mini");
     c.preset = "eval";

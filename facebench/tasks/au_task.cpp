@@ -1,7 +1,9 @@
 // AU intensity (DISFA-style): GAP -> BN -> FC regression of every value whose
 // name starts with "AU", MSE loss; ICC(3,1) per AU and its mean, and MAE, on
-// predictions clamped to the intensity range 0..5.
+// predictions clamped to the intensity range 0..5. An AU that does not vary
+// in the test set has no ICC; the mean is over the others (`icc_aus` counts them).
 #include <algorithm>
+#include <cmath>
 
 #include "facebench/metrics/regression.h"
 #include "facebench/tasks/task_registry.h"
@@ -40,17 +42,20 @@ class AuTask : public Task {
     std::vector<float> out = ctx.outputs(ctx.test).contiguous().to_vector<float>();
     auto truth = value_columns(ctx.test, cols);
     Metrics m;
+    // An AU that never varies in the test set has no ICC (0/0); the mean is over the AUs that do.
     double icc_sum = 0, mae_sum = 0;
+    int64_t icc_count = 0;
     for (size_t c = 0; c < cols.size(); ++c) {
       std::vector<double> pred;
       for (int64_t r = 0; r < ctx.test.rows(); ++r)
         pred.push_back(std::clamp<double>(out[static_cast<size_t>(r) * cols.size() + c], 0.0, 5.0));
       double icc = metrics::icc_3_1(pred, truth[c]), err = metrics::mae(pred, truth[c]);
       m["icc_" + ctx.test.value_names[static_cast<size_t>(cols[c])]] = icc;
-      icc_sum += icc;
+      if (std::isfinite(icc)) icc_sum += icc, ++icc_count;
       mae_sum += err;
     }
-    m["icc_mean"] = icc_sum / static_cast<double>(cols.size());
+    m["icc_mean"] = icc_count > 0 ? icc_sum / static_cast<double>(icc_count) : std::nan("");
+    m["icc_aus"] = static_cast<double>(icc_count);
     m["mae"] = mae_sum / static_cast<double>(cols.size());
     return m;
   }
