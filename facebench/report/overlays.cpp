@@ -6,6 +6,38 @@
 #include "tensor/error.h"
 
 namespace fb::report {
+namespace {
+
+// Up to two lines no wider than `width` pixels, broken after spaces where
+// possible; what does not fit is cut and ends in "...".
+std::vector<std::string> wrap_title(const std::string& title, int width, int scale) {
+  auto fits = [&](const std::string& t) { return Canvas::text_width(t, scale) <= width; };
+  std::vector<std::string> lines;
+  std::string rest = title;
+  while (!rest.empty() && lines.size() < 2) {
+    if (fits(rest)) {
+      lines.push_back(rest);
+      rest.clear();
+      break;
+    }
+    size_t cut = rest.size();
+    while (cut > 0 && !fits(rest.substr(0, cut))) --cut;
+    const size_t space = rest.rfind(' ', cut);
+    if (space != std::string::npos && space > 0) cut = space + 1;
+    std::string line = rest.substr(0, cut);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(line);
+    rest = rest.substr(cut);
+  }
+  if (!rest.empty() && !lines.empty()) {
+    std::string& last = lines.back();
+    while (!last.empty() && !fits(last + "...")) last.pop_back();
+    last += "...";
+  }
+  return lines;
+}
+
+}  // namespace
 
 data::Image8 render_landmark_sheet(const std::vector<LandmarkOverlay>& samples, int columns, int tile) {
   FB_CHECK(!samples.empty(), "landmark overlays: no samples to draw");
@@ -24,7 +56,8 @@ data::Image8 render_landmark_sheet(const std::vector<LandmarkOverlay>& samples, 
   const int scale = 2, th = Canvas::text_height(scale), gap = 12;
   const int cols = std::min<int>(columns, int(samples.size()));
   const int rows = int((samples.size() + size_t(cols) - 1) / size_t(cols));
-  const int cell_w = tile + gap, cell_h = th + 6 + tile + gap;
+  const int title_h = 2 * th + 4;  // titles wrap onto at most two lines
+  const int cell_w = tile + gap, cell_h = title_h + 6 + tile + gap;
   const int header = th + 2 * gap;
   Canvas c(gap + cols * cell_w, header + rows * cell_h, {255, 255, 255});
 
@@ -41,13 +74,12 @@ data::Image8 render_landmark_sheet(const std::vector<LandmarkOverlay>& samples, 
     const auto& s = samples[i];
     const int cx = gap + int(i % size_t(cols)) * cell_w;
     const int cy = header + int(i / size_t(cols)) * cell_h;
-    std::string title = s.title;
-    while (!title.empty() && Canvas::text_width(title, scale) > tile) title.pop_back();
-    c.text(cx, cy, title, ink, scale);
+    const auto lines = wrap_title(s.title, tile, scale);
+    for (size_t l = 0; l < lines.size(); ++l) c.text(cx, cy + int(l) * (th + 4), lines[l], ink, scale);
 
     const double zoom = double(tile) / std::max(s.image.width, s.image.height);
     const int ox = cx + (tile - int(std::lround(s.image.width * zoom))) / 2;
-    const int oy = cy + th + 6 + (tile - int(std::lround(s.image.height * zoom))) / 2;
+    const int oy = cy + title_h + 6 + (tile - int(std::lround(s.image.height * zoom))) / 2;
     c.paste(s.image, ox, oy, zoom);
     // Landmarks are in pixel coordinates with pixel centres at integers, so
     // (p + 0.5) * zoom - 0.5 lands on the matching output pixel.
