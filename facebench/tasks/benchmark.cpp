@@ -147,6 +147,22 @@ Split split_rows(const TaskArrays& a, const std::vector<int64_t>& train, const s
   return {a.select(train), a.select(test)};
 }
 
+// The synthetic evaluation set of one mode, decoded into arrays.
+TaskArrays synthetic_arrays(const BenchmarkConfig& c, synth::Mode mode, int64_t identities, int64_t per_identity,
+                            int64_t first_identity, const std::string& name) {
+  synth::Config sc;
+  sc.mode = mode;
+  sc.identities = identities;
+  sc.per_identity = per_identity;
+  sc.size = c.render_size;
+  sc.seed = kEvalSceneSeed + c.seed;
+  sc.first_identity = first_identity;
+  data::SyntheticDataset ds(sc);
+  ArrayOptions ao;
+  ao.size = c.crop_size;
+  return load_arrays(ds, name, {}, true, ao);
+}
+
 TaskSources load_synthetic(const BenchmarkConfig& c, const std::set<std::string>& needed) {
   TaskSources s;
   ArrayOptions ao;
@@ -154,15 +170,8 @@ TaskSources load_synthetic(const BenchmarkConfig& c, const std::set<std::string>
   bool curated_needed = false;
   for (const auto& t : needed) curated_needed |= t != "au" && t != "redundancy";
   if (curated_needed) {
-    synth::Config sc;
-    sc.mode = synth::Mode::Curated;
-    sc.identities = c.identities;
-    sc.per_identity = c.per_identity;
-    sc.size = c.render_size;
-    sc.seed = kEvalSceneSeed + c.seed;
-    sc.first_identity = kEvalFirstIdentity;
-    data::SyntheticDataset ds(sc);
-    TaskArrays all = load_arrays(ds, "synth-curated", {}, true, ao);
+    TaskArrays all = synthetic_arrays(c, synth::Mode::Curated, c.identities, c.per_identity, kEvalFirstIdentity,
+                                      "synth-curated");
     std::vector<int64_t> train, test;
     for (int64_t r = 0; r < all.rows(); ++r)
       (all.label[static_cast<size_t>(r)] - kEvalFirstIdentity < c.train_identities ? train : test).push_back(r);
@@ -171,15 +180,7 @@ TaskSources load_synthetic(const BenchmarkConfig& c, const std::set<std::string>
       if (t != "au" && t != "redundancy") s.by_task[t] = sp;
   }
   if (needed.count("au") || needed.count("redundancy")) {
-    synth::Config vc;
-    vc.mode = synth::Mode::Video;
-    vc.identities = c.videos;
-    vc.per_identity = c.frames;
-    vc.size = c.render_size;
-    vc.seed = kEvalSceneSeed + c.seed;
-    vc.first_identity = kVideoFirstIdentity;
-    data::SyntheticDataset ds(vc);
-    TaskArrays all = load_arrays(ds, "synth-video", {}, true, ao);
+    TaskArrays all = synthetic_arrays(c, synth::Mode::Video, c.videos, c.frames, kVideoFirstIdentity, "synth-video");
     SubjectSplit ss = subject_exclusive_split(all.group, 3, 0, c.seed);
     Split sp = split_rows(all, ss.train, ss.test);
     s.by_task["au"] = sp;

@@ -31,13 +31,6 @@ class ParsingTaskHead : public TaskHead {
   int64_t image_size_;
 };
 
-int64_t num_classes(const TaskArrays& a) {
-  int c = 0;
-  for (uint8_t v : a.masks)
-    if (v != kIgnore) c = std::max<int>(c, v);
-  return c + 1;
-}
-
 class ParsingTask : public Task {
  public:
   explicit ParsingTask(const TaskSettings& s) : s_(s) {}
@@ -45,10 +38,10 @@ class ParsingTask : public Task {
   FeatureKind feature_kind() const override { return FeatureKind::Pyramid; }
   void check_data(const TaskArrays& a) const override {
     FB_CHECK(!a.masks.empty(), "parsing task: ", a.dataset, " carries no parsing masks");
-    FB_CHECK(num_classes(a) >= 2, "parsing task: ", a.dataset, "'s masks hold a single class");
+    FB_CHECK(parsing_classes(a) >= 2, "parsing task: ", a.dataset, "'s masks hold a single class");
   }
   std::shared_ptr<TaskHead> make_head(const BackboneShape& b, const TaskArrays& a) const override {
-    return std::make_shared<ParsingTaskHead>(b.pyramid_channels, num_classes(a), s_.head_channels, a.size);
+    return std::make_shared<ParsingTaskHead>(b.pyramid_channels, parsing_classes(a), s_.head_channels, a.size);
   }
   Tensor loss(TaskHead&, const Tensor& out, const TaskArrays& a, const std::vector<int64_t>& rows) const override {
     const int64_t pixels = a.size * a.size, classes = out.size(3);
@@ -67,7 +60,7 @@ class ParsingTask : public Task {
     Tensor out = ctx.outputs(t).contiguous();
     const int64_t classes = out.size(3), pixels = t.size * t.size;
     std::vector<float> o = out.to_vector<float>();
-    metrics::ParsingConfusion conf(std::max<int64_t>(classes, num_classes(t)), kIgnore);
+    metrics::ParsingConfusion conf(std::max<int64_t>(classes, parsing_classes(t)), kIgnore);
     std::vector<uint8_t> pred(static_cast<size_t>(pixels));
     for (int64_t r = 0; r < t.rows(); ++r) {
       for (int64_t p = 0; p < pixels; ++p) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "facebench/tasks/runner.h"
+#include "facebench/tasks/task_util.h"
 #include "nn/checkpoint/safetensors.h"
 #include "tensor/error.h"
 
@@ -29,12 +30,6 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-int64_t mask_classes(const TaskArrays& a) {
-  int c = -1;
-  for (uint8_t v : a.masks)
-    if (v != 255) c = std::max<int>(c, v);
-  return c + 1;
-}
 }  // namespace
 
 void save_task_model(const std::string& path, const std::string& task, const TaskSettings& s, nn::ResNet& backbone,
@@ -53,7 +48,7 @@ void save_task_model(const std::string& path, const std::string& task, const Tas
       {"crop", std::to_string(train.size)},
       {"points", std::to_string(train.points)},
       {"values", join(train.value_names)},
-      {"classes", std::to_string(mask_classes(train))},
+      {"classes", std::to_string(parsing_classes(train))},
       {"identities", std::to_string(identities.size())},
       {"head_channels", std::to_string(s.head_channels)},
       {"embedding", std::to_string(s.embedding)},

@@ -1,11 +1,20 @@
 #include "facebench/tasks/task_util.h"
 
+#include <algorithm>
+
 namespace fb::tasks {
 
 std::vector<int64_t> all_rows(const TaskArrays& a) {
   std::vector<int64_t> r(static_cast<size_t>(a.rows()));
   for (int64_t i = 0; i < a.rows(); ++i) r[static_cast<size_t>(i)] = i;
   return r;
+}
+
+int64_t parsing_classes(const TaskArrays& a) {
+  int c = -1;
+  for (uint8_t v : a.masks)
+    if (v != 255) c = std::max<int>(c, v);
+  return c + 1;
 }
 
 PooledLinearHead::PooledLinearHead(int64_t features, int64_t outputs) {

@@ -23,6 +23,9 @@ Tensor gather_rows(const std::vector<T>& v, int64_t per_row, const std::vector<i
 
 std::vector<int64_t> all_rows(const TaskArrays& a);
 
+// Parsing classes of a set: 1 + the largest label in its masks (255 = ignore); 0 without masks.
+int64_t parsing_classes(const TaskArrays& a);
+
 // BatchNorm over the pooled feature (so one learning rate suits any
 // backbone's feature scale, as a linear probe's standardisation does) and a
 // linear layer: a linear classifier/regressor in evaluation.
