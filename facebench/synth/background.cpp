@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "facebench/synth/geometry.h"
 #include "facebench/synth/rng.h"
@@ -13,9 +14,14 @@ Image8 to_image8(const ImageF& im) {
   out.width = im.width;
   out.height = im.height;
   out.data.resize(im.rgb.size());
-  // Branch-free clamp so the compiler vectorises the loop.
-  for (size_t i = 0; i < im.rgb.size(); ++i)
-    out.data[i] = uint8_t(std::min(255.0f, std::max(0.0f, im.rgb[i] * 255.0f + 0.5f)));
+  // Branch-free clamp, and the conversion through int32 (the clamped value is
+  // in [0, 255], so the result is the same), so that the compiler vectorises
+  // the loop: a direct float -> uint8 conversion stays scalar.
+  const float* src = im.rgb.data();
+  uint8_t* dst = out.data.data();
+  const size_t n = im.rgb.size();
+  for (size_t i = 0; i < n; ++i)
+    dst[i] = uint8_t(int32_t(std::min(255.0f, std::max(0.0f, src[i] * 255.0f + 0.5f))));
   return out;
 }
 
@@ -91,16 +97,26 @@ void paint_background(uint64_t seed, ImageF& im) {
   small.reset((im.width + 1) / 2, (im.height + 1) / 2);
   paint(seed, small);
   const int W = im.width, H = im.height, w = small.width, h = small.height;
+  // The source columns and weights are the same for every row: compute them once.
+  std::vector<int> col0(size_t(W), 0), col1(size_t(W), 0);
+  std::vector<float> col_t(size_t(W), 0.0f);
+  for (int x = 0; x < W; ++x) {
+    float fx = std::clamp((float(x) - 0.5f) * 0.5f, 0.0f, float(w - 1));
+    int x0 = std::min(int(fx), w - 1);
+    col0[size_t(x)] = 3 * x0;
+    col1[size_t(x)] = 3 * std::min(x0 + 1, w - 1);
+    col_t[size_t(x)] = fx - float(x0);
+  }
   for (int y = 0; y < H; ++y) {
     float fy = std::clamp((float(y) - 0.5f) * 0.5f, 0.0f, float(h - 1));
     int y0 = std::min(int(fy), h - 1), y1 = std::min(y0 + 1, h - 1);
     float ty = fy - float(y0);
-    for (int x = 0; x < W; ++x) {
-      float fx = std::clamp((float(x) - 0.5f) * 0.5f, 0.0f, float(w - 1));
-      int x0 = std::min(int(fx), w - 1), x1 = std::min(x0 + 1, w - 1);
-      float tx = fx - float(x0);
-      const float *a = small.at(x0, y0), *b = small.at(x1, y0), *c = small.at(x0, y1), *d = small.at(x1, y1);
-      float* p = im.at(x, y);
+    const float *r0 = small.at(0, y0), *r1 = small.at(0, y1);
+    float* p = im.at(0, y);
+    for (int x = 0; x < W; ++x, p += 3) {
+      const float *a = r0 + col0[size_t(x)], *b = r0 + col1[size_t(x)];
+      const float *c = r1 + col0[size_t(x)], *d = r1 + col1[size_t(x)];
+      const float tx = col_t[size_t(x)];
       for (int k = 0; k < 3; ++k) {
         float top = a[k] + (b[k] - a[k]) * tx, bot = c[k] + (d[k] - c[k]) * tx;
         p[k] = top + (bot - top) * ty;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "facebench/synth/dataset_writer.h"
+#include "facebench/synth/text_format.h"
 
 namespace fb::synth {
 
@@ -25,11 +26,6 @@ void write_text(const fs::path& p, const std::string& s) {
 }
 
 namespace {
-std::string fmt(const char* f, double v) {
-  char b[48];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 void write_affectnet(const fs::path& root, const Generator& gen, const std::vector<SampleRecord>& rec) {
   std::string s = "subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal\n";
@@ -40,10 +36,16 @@ void write_affectnet(const fs::path& root, const Generator& gen, const std::vect
     for (int k = 0; k < 4; ++k) s += "," + std::to_string(int(std::lround(r.box[k])));
     s += ",";
     for (int k = 0; k < kNumLandmarks; ++k) {
-      if (k) s += ";";
-      s += fmt("%.2f", r.lm[k].x) + ";" + fmt("%.2f", r.lm[k].y);
+      if (k) s += ';';
+      append_fixed(s, r.lm[k].x, 2);
+      s += ';';
+      append_fixed(s, r.lm[k].y, 2);
     }
-    s += "," + std::to_string(r.emotion) + "," + fmt("%.4f", r.valence) + "," + fmt("%.4f", r.arousal) + "\n";
+    s += "," + std::to_string(r.emotion) + ",";
+    append_fixed(s, r.valence, 4);
+    s += ',';
+    append_fixed(s, r.arousal, 4);
+    s += '\n';
   }
   write_text(root / "affectnet.csv", s);
 }
@@ -79,14 +81,29 @@ void write_labels_csv(const fs::path& root, const Generator& gen, const std::vec
       s += "\n";
       continue;
     }
-    s += "," + fmt("%.3f", r.yaw) + "," + fmt("%.3f", r.pitch) + "," + fmt("%.3f", r.roll);
+    for (float v : {r.yaw, r.pitch, r.roll}) {
+      s += ',';
+      append_fixed(s, v, 3);
+    }
     for (int a = 0; a < kNumAus; ++a) s += "," + std::to_string(r.au[a]);
-    s += "," + std::to_string(r.emotion) + "," + fmt("%.4f", r.valence) + "," + fmt("%.4f", r.arousal);
-    for (int k = 0; k < 4; ++k) s += "," + fmt("%.2f", r.box[k]);
+    s += "," + std::to_string(r.emotion);
+    for (float v : {r.valence, r.arousal}) {
+      s += ',';
+      append_fixed(s, v, 4);
+    }
+    for (int k = 0; k < 4; ++k) {
+      s += ',';
+      append_fixed(s, r.box[k], 2);
+    }
     s += ",";
     for (int k = 0; k < kNumLandmarks; ++k) s += r.vis[k] ? '1' : '0';
-    for (int k = 0; k < kNumLandmarks; ++k) s += "," + fmt("%.3f", r.lm[k].x) + "," + fmt("%.3f", r.lm[k].y);
-    s += "\n";
+    for (int k = 0; k < kNumLandmarks; ++k) {
+      s += ',';
+      append_fixed(s, r.lm[k].x, 3);
+      s += ',';
+      append_fixed(s, r.lm[k].y, 3);
+    }
+    s += '\n';
   }
   write_text(root / "labels.csv", s);
 }

@@ -16,6 +16,8 @@
 
 #include "facebench/synth/dataset_tables.h"
 #include "facebench/synth/mat_file.h"
+#include "facebench/synth/png_writer.h"
+#include "facebench/synth/text_format.h"
 
 namespace fb::synth {
 
@@ -37,9 +39,7 @@ void write_sample_files(const fs::path& root, const std::string& stem, const Sam
   write_text(root / "images" / (stem + ".jpg"), bytes);
   if (!s.has_face) return;
   write_text(root / "images" / (stem + ".pts"), pts_text(s));
-  fs::path lab = root / "parsing" / (stem + ".png");
-  if (!stbi_write_png(lab.c_str(), s.image.width, s.image.height, 1, s.parsing.data(), s.image.width))
-    throw std::runtime_error("cannot write '" + lab.string() + "'");
+  write_text(root / "parsing" / (stem + ".png"), encode_png_gray8(s.parsing.data(), s.image.width, s.image.height));
   MatVariable pt3d{"pt3d_68", 3, kNumLandmarks, {}}, pt2d{"pt2d", 2, kNumLandmarks, {}};
   for (int k = 0; k < kNumLandmarks; ++k) {
     pt3d.data.insert(pt3d.data.end(), {s.landmarks_3d[k].x, s.landmarks_3d[k].y, s.landmarks_3d[k].z});
@@ -60,10 +60,12 @@ std::string sample_stem(const Generator::Slot& slot, int64_t index) {
 
 std::string pts_text(const Sample& s) {
   std::string out = "version: 1\nn_points:  68\n{\n";
-  char b[64];
+  out.reserve(out.size() + size_t(kNumLandmarks) * 20 + 2);
   for (int k = 0; k < kNumLandmarks; ++k) {
-    std::snprintf(b, sizeof b, "%.4f %.4f\n", s.landmarks[k].x + 1.0, s.landmarks[k].y + 1.0);
-    out += b;
+    append_fixed(out, s.landmarks[k].x + 1.0, 4);
+    out += ' ';
+    append_fixed(out, s.landmarks[k].y + 1.0, 4);
+    out += '\n';
   }
   return out + "}\n";
 }
@@ -95,12 +97,6 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
   if (ec) throw std::runtime_error("cannot create folders under '" + opt.out_dir + "': " + ec.message());
 
   std::vector<SampleRecord> rec(static_cast<size_t>(n));
-  // Label masks are mostly flat regions: a light zlib effort compresses them
-  // nearly as well as the default and several times faster.
-  // A fixed "sub" filter suits masks and skips stb's per-row search of 5 filters.
-  const int saved_level = stbi_write_png_compression_level, saved_filter = stbi_write_force_png_filter;
-  stbi_write_png_compression_level = 3;
-  stbi_write_force_png_filter = 1;
   std::atomic<int64_t> next{0}, done{0};
   std::atomic<bool> failed{false};
   std::string error;
@@ -145,8 +141,6 @@ WriteStats write_dataset(const Generator& gen, const WriteOptions& opt) {
     if (opt.progress) opt.progress(done.load(), n);
   }
   for (auto& t : pool) t.join();
-  stbi_write_png_compression_level = saved_level;
-  stbi_write_force_png_filter = saved_filter;
   if (failed) throw std::runtime_error(error);
   if (opt.progress) opt.progress(n, n);
   WriteStats st;

@@ -12,27 +12,40 @@ void box_blur(ImageF& im, int r) {
   const int W = im.width, H = im.height;
   std::vector<float> tmp(im.rgb.size());
   const float inv = 1.0f / float(2 * r + 1);
-  // Horizontal then vertical running sums, clamping at the borders.
-  for (int y = 0; y < H; ++y)
-    for (int c = 0; c < 3; ++c) {
-      float acc = 0;
-      for (int k = -r; k <= r; ++k) acc += im.rgb[(size_t(y) * W + std::clamp(k, 0, W - 1)) * 3 + c];
-      for (int x = 0; x < W; ++x) {
-        tmp[(size_t(y) * W + x) * 3 + c] = acc * inv;
-        int xo = std::clamp(x - r, 0, W - 1), xi = std::clamp(x + r + 1, 0, W - 1);
-        acc += im.rgb[(size_t(y) * W + xi) * 3 + c] - im.rgb[(size_t(y) * W + xo) * 3 + c];
+  // Horizontal then vertical running sums, clamping at the borders. Each
+  // channel's sum adds and subtracts the same values in the same order as a
+  // plain per-channel loop; the three channels (horizontal) and all columns
+  // (vertical) advance together so that memory is read in order.
+  for (int y = 0; y < H; ++y) {
+    const float* src = &im.rgb[size_t(y) * W * 3];
+    float* dst = &tmp[size_t(y) * W * 3];
+    float acc[3] = {0, 0, 0};
+    for (int k = -r; k <= r; ++k)
+      for (int c = 0; c < 3; ++c) acc[c] += src[std::clamp(k, 0, W - 1) * 3 + c];
+    for (int x = 0; x < W; ++x) {
+      const float* in = src + std::clamp(x + r + 1, 0, W - 1) * 3;
+      const float* out = src + std::clamp(x - r, 0, W - 1) * 3;
+      for (int c = 0; c < 3; ++c) {
+        dst[x * 3 + c] = acc[c] * inv;
+        acc[c] += in[c] - out[c];
       }
     }
-  for (int x = 0; x < W; ++x)
-    for (int c = 0; c < 3; ++c) {
-      float acc = 0;
-      for (int k = -r; k <= r; ++k) acc += tmp[(size_t(std::clamp(k, 0, H - 1)) * W + x) * 3 + c];
-      for (int y = 0; y < H; ++y) {
-        im.rgb[(size_t(y) * W + x) * 3 + c] = acc * inv;
-        int yo = std::clamp(y - r, 0, H - 1), yi = std::clamp(y + r + 1, 0, H - 1);
-        acc += tmp[(size_t(yi) * W + x) * 3 + c] - tmp[(size_t(yo) * W + x) * 3 + c];
-      }
+  }
+  const size_t row = size_t(W) * 3;
+  std::vector<float> acc(row, 0.0f);
+  for (int k = -r; k <= r; ++k) {
+    const float* src = &tmp[size_t(std::clamp(k, 0, H - 1)) * row];
+    for (size_t i = 0; i < row; ++i) acc[i] += src[i];
+  }
+  for (int y = 0; y < H; ++y) {
+    float* dst = &im.rgb[size_t(y) * row];
+    const float* in = &tmp[size_t(std::clamp(y + r + 1, 0, H - 1)) * row];
+    const float* out = &tmp[size_t(std::clamp(y - r, 0, H - 1)) * row];
+    for (size_t i = 0; i < row; ++i) {
+      dst[i] = acc[i] * inv;
+      acc[i] += in[i] - out[i];
     }
+  }
 }
 
 void jpeg_like(ImageF& im, float quality) {

@@ -403,6 +403,8 @@ std::shared_ptr<const HeadModel> build_head_model(const IdentityParams& id, int 
   build_body(id, m->body);
   if (id.wears_glasses) build_glasses(id, m->glasses, false);
   build_glasses(id, m->sunglasses, true);
+  // The rigid parts never deform: their normals are computed once here rather than per image.
+  for (Part* p : {&m->body, &m->glasses, &m->sunglasses}) vertex_normals(p->pos, p->tris, p->normal);
   return m;
 }
 

@@ -40,6 +40,7 @@ struct HeadAttr {
 
 struct Part {
   std::vector<Vec3> pos;
+  std::vector<Vec3> normal;  // vertex_normals(pos, tris), filled by build_head_model
   std::vector<std::array<int, 3>> tris;
   std::vector<uint8_t> mat;  // per triangle
   void add_tri(int a, int b, int c, uint8_t m) { tris.push_back({a, b, c}); mat.push_back(m); }

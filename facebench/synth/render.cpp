@@ -19,12 +19,19 @@ struct SceneBuffers {
   std::vector<uint8_t> owner, mat;
 };
 
+// `normals`: the part's vertex normals when known in advance (rigid parts);
+// null to compute them from `pos`.
 void add_part(SceneBuffers& S, const Camera& cam, const FaceInstance& f, int owner,
-              const std::vector<Vec3>& pos, const std::vector<std::array<int, 3>>& tris,
-              const uint8_t* mats, uint8_t single_mat, const HeadAttr* attr) {
+              const std::vector<Vec3>& pos, const std::vector<Vec3>* normals,
+              const std::vector<std::array<int, 3>>& tris, const uint8_t* mats, uint8_t single_mat,
+              const HeadAttr* attr) {
   Mat3 R = f.rotation();
-  std::vector<Vec3> nrm;
-  vertex_normals(pos, tris, nrm);
+  std::vector<Vec3> computed;
+  if (!normals) {
+    vertex_normals(pos, tris, computed);
+    normals = &computed;
+  }
+  const std::vector<Vec3>& nrm = *normals;
   int base = int(S.sv.size());
   for (size_t k = 0; k < pos.size(); ++k) {
     S.sv.push_back(cam.project(R * pos[k] + f.translation));
@@ -65,10 +72,10 @@ void render_faces(const Camera& cam, const Lighting& light, const std::vector<Fa
     const HeadModel& m = *f.model;
     ctrl[i] = expression_controls(f.expr);
     deform_head(m, ctrl[i], deformed);
-    add_part(S, cam, f, int(i), deformed, m.tris, nullptr, kMatFace, m.attr.data());
-    add_part(S, cam, f, int(i), m.body.pos, m.body.tris, m.body.mat.data(), 0, nullptr);
+    add_part(S, cam, f, int(i), deformed, nullptr, m.tris, nullptr, kMatFace, m.attr.data());
+    add_part(S, cam, f, int(i), m.body.pos, &m.body.normal, m.body.tris, m.body.mat.data(), 0, nullptr);
     const Part* g = f.sunglasses ? &m.sunglasses : (f.glasses && !m.glasses.pos.empty() ? &m.glasses : nullptr);
-    if (g) add_part(S, cam, f, int(i), g->pos, g->tris, g->mat.data(), 0, nullptr);
+    if (g) add_part(S, cam, f, int(i), g->pos, &g->normal, g->tris, g->mat.data(), 0, nullptr);
   }
   out.vb.reset(W, H);
   // Runs of triangles sharing the culling mode go to the rasteriser together.
