@@ -1,5 +1,9 @@
 #include "facebench/pretrain/config.h"
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "tensor/error.h"
@@ -23,6 +27,26 @@ nlohmann::json to_json(const Config& c) {
   return j;
 }
 
+namespace {
+// One field from JSON. Integer fields take only integral JSON numbers within
+// the field's range: nlohmann's own conversion casts a float such as 1e300 (or
+// -1.5 into the unsigned seed) unchecked, which is undefined behaviour.
+template <typename T>
+void read_field(const nlohmann::json& v, const char* key, T& out) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    bool fits = false;
+    if (v.is_number_unsigned())
+      fits = v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    else if (v.is_number_integer())
+      fits = v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             (v.get<int64_t>() < 0 || static_cast<uint64_t>(v.get<int64_t>()) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
+    FB_CHECK(fits, "pretrain config: '", key, "' must be an integer from ", +std::numeric_limits<T>::min(), " to ",
+             +std::numeric_limits<T>::max(), ", got ", v.dump());
+  }
+  v.get_to(out);
+}
+}  // namespace
+
 Config from_json(const nlohmann::json& j, Config c) {
   FB_CHECK(j.is_object(), "pretrain config: expected a JSON object");
   nlohmann::json known = to_json(c);
@@ -30,7 +54,7 @@ Config from_json(const nlohmann::json& j, Config c) {
     FB_CHECK(known.contains(it.key()), "pretrain config: unknown key '", it.key(), "'");
   try {
 #define X(f) \
-  if (j.contains(#f)) j.at(#f).get_to(c.f);
+  if (j.contains(#f)) read_field(j.at(#f), #f, c.f);
     FB_PRETRAIN_FIELDS(X)
 #undef X
   } catch (const nlohmann::json::exception& e) {

@@ -360,6 +360,10 @@ def pretrain_config():
     put("pretrain_config", "unknown_key.json", '{"methd": "swav"}')
     put("pretrain_config", "not_object.json", '[1, 2, {"a": null}]')
     put("pretrain_config", "deep_nesting.json", "[" * 5000 + "]" * 5000)
+    # Numbers that do not fit the integer fields (a cast of 1e300 to int64 is undefined behaviour).
+    put("pretrain_config", "float_for_int64.json", '{"epochs": 1e300}')
+    put("pretrain_config", "negative_float_for_seed.json", '{"seed": -1.5}')
+    put("pretrain_config", "int64_for_int.json", '{"workers": 10000000000}')
 
 
 def main():

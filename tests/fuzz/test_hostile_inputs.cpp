@@ -14,10 +14,13 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "facebench/data/disfa.h"
 #include "facebench/data/image.h"
 #include "facebench/data/lfw.h"
 #include "facebench/data/mat5.h"
+#include "facebench/pretrain/config.h"
 #include "nn/checkpoint/npy.h"
 #include "nn/checkpoint/pth.h"
 #include "nn/checkpoint/safetensors.h"
@@ -176,4 +179,21 @@ TEST_CASE("hostile input: annotation headers and patterns out of range give fb::
                          doctest::Contains("must be a number from 0 to 20"), fb::Error);
   }
   CHECK(fb::data::expand_frame_pattern("{frame:20}", "SN001", 0, 7) == "00000000000000000007");
+}
+
+TEST_CASE("hostile input: pretrain config integer fields take only integral numbers that fit") {
+  using fb::pretrain::from_json;
+  auto parse = [](const char* text) { return from_json(nlohmann::json::parse(text)); };
+  CHECK_THROWS_WITH_AS(parse(R"({"epochs": 1e300})"), doctest::Contains("'epochs' must be an integer from"), fb::Error);
+  CHECK_THROWS_WITH_AS(parse(R"({"epochs": 4.0})"), doctest::Contains("got 4.0"), fb::Error);
+  CHECK_THROWS_WITH_AS(parse(R"({"seed": -1.5})"), doctest::Contains("'seed' must be an integer from 0 to"), fb::Error);
+  CHECK_THROWS_WITH_AS(parse(R"({"seed": -1})"), doctest::Contains("'seed'"), fb::Error);
+  CHECK_THROWS_WITH_AS(parse(R"({"workers": 10000000000})"),
+                       doctest::Contains("'workers' must be an integer from -2147483648 to 2147483647"), fb::Error);
+  CHECK_THROWS_WITH_AS(parse(R"({"batch": 9223372036854775808})"), doctest::Contains("'batch'"), fb::Error);
+  // In range they load, including the extremes of each type; other types still go through nlohmann's checks.
+  CHECK(parse(R"({"seed": 18446744073709551615})").seed == UINT64_MAX);
+  CHECK(parse(R"({"max_steps": -9223372036854775808})").max_steps == INT64_MIN);
+  CHECK(parse(R"({"workers": 3, "width": 1})").width == 1.0);
+  CHECK_THROWS_WITH_AS(parse(R"({"method": 3})"), doctest::Contains("pretrain config:"), fb::Error);
 }
