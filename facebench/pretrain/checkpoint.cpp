@@ -41,7 +41,10 @@ static TrainingState read(const std::string& path) {
   } catch (const std::exception&) {
     FB_FAIL(path, ": checkpoint metadata is incomplete (step, epoch, batch, config)");
   }
-  for (auto& [n, t] : all) {
+  for (auto& entry : all) {
+    // Named references, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+    const std::string& n = entry.first;
+    const Tensor& t = entry.second;
     auto take = [&](const char* prefix, nn::NamedTensors& into) {
       size_t len = std::char_traits<char>::length(prefix);
       if (n.compare(0, len, prefix) != 0) return false;
