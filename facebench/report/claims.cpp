@@ -46,7 +46,12 @@ std::string num(double v, int decimals) {
 std::string signed_num(double v, int decimals) {
   if (!std::isfinite(v)) return "n/a";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%+.*f", decimals, v);
+  // A gain too small for the table's decimals keeps two significant digits,
+  // so a loss never reads as "-0.00".
+  if (v != 0 && std::abs(v) < 0.5 * std::pow(10.0, -decimals))
+    std::snprintf(buf, sizeof buf, "%+.2g", v);
+  else
+    std::snprintf(buf, sizeof buf, "%+.*f", decimals, v);
   return buf;
 }
 
@@ -92,7 +97,7 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
 
   // Per baseline: wins, missing cells, gains at the smallest and largest shared fraction.
   struct PerBaseline {
-    int comparisons = 0, wins = 0, clear_wins = 0, missing = 0;
+    int comparisons = 0, wins = 0, clear_wins = 0, wins_with_spread = 0, missing = 0;
     double f_small = NAN, f_large = NAN, gain_small = NAN, gain_large = NAN;
   };
   std::map<std::string, PerBaseline> per;
@@ -115,7 +120,7 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
       if (gn > 0) {
         ++p.wins;
         const double spread = std::hypot(s->stat.n >= 2 ? s->stat.std : NAN, e->stat.n >= 2 ? e->stat.std : NAN);
-        if (std::isfinite(spread) && gn > spread) ++p.clear_wins;
+        if (std::isfinite(spread)) ++p.wins_with_spread, p.clear_wins += gn > spread;
       }
       if (std::isnan(p.f_small)) p.f_small = f, p.gain_small = gn;
       p.f_large = f, p.gain_large = gn;  // fractions ascend, so the last shared one is the largest
@@ -123,12 +128,14 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
   }
 
   bool all_won = true, few_shot_all = true, few_shot_tested_all = true, any_missing = ssl_missing > 0;
+  int wins_with_spread = 0;
   std::ostringstream why;
   for (const auto& b : baselines) {
     const PerBaseline& p = per[b];
     g.comparisons += p.comparisons;
     g.wins += p.wins;
     g.clear_wins += p.clear_wins;
+    wins_with_spread += p.wins_with_spread;
     any_missing = any_missing || p.missing > 0;
     all_won = all_won && p.comparisons > 0 && p.wins == p.comparisons;
     why << "beats `" << b << "` at " << p.wins << " of " << p.comparisons << " fractions";
@@ -165,8 +172,13 @@ ClaimOneGroup judge_group(const Table& t, const ClaimRoles& roles) {
 
   std::string reasons = why.str();
   if (reasons.size() >= 2) reasons.resize(reasons.size() - 2);
-  os << verdict_text(g.verdict) << " — `" << roles.ssl_uncurated << "` " << reasons << ". " << g.clear_wins
-     << " of " << g.wins << " wins exceed the combined seed standard deviation.\n\n";
+  os << verdict_text(g.verdict) << " — `" << roles.ssl_uncurated << "` " << reasons << ".";
+  if (wins_with_spread > 0)
+    os << " " << g.clear_wins << " of " << wins_with_spread
+       << " wins exceed the combined seed standard deviation.";
+  else if (g.wins > 0)
+    os << " With one seed per cell there is no spread to judge the gains against.";
+  os << "\n\n";
 
   // The numbers behind it.
   os << "  | fraction | " << roles.ssl_uncurated;
@@ -221,9 +233,11 @@ ClaimOne judge_claim_one(const std::vector<Table>& headline, const ClaimRoles& r
       out.tasks.push_back(ct);
       continue;
     }
-    os << "**" << task << ": " << verdict_text(ct.verdict) << "**\n\n";
+    const bool in_paper = std::find(paper_tasks.begin(), paper_tasks.end(), task) != paper_tasks.end();
+    os << "**" << task << ": " << verdict_text(ct.verdict) << "**"
+       << (in_paper ? "" : " (an extra task, not part of the paper's claim or the verdict above)") << "\n\n";
     for (const auto& g : ct.groups) os << g.markdown;
-    task_verdicts.push_back(ct.verdict);
+    if (in_paper) task_verdicts.push_back(ct.verdict);
     out.tasks.push_back(ct);
   }
   for (const auto& m : missing_tasks) {
@@ -234,12 +248,14 @@ ClaimOne judge_claim_one(const std::vector<Table>& headline, const ClaimRoles& r
   out.verdict = combine(task_verdicts);
   int holds = 0, tested = 0;
   for (const auto& t : out.tasks)
-    if (t.verdict != Verdict::NotTested) ++tested, holds += t.verdict == Verdict::Holds;
+    if (t.verdict != Verdict::NotTested &&
+        std::find(paper_tasks.begin(), paper_tasks.end(), t.task) != paper_tasks.end())
+      ++tested, holds += t.verdict == Verdict::Holds;
   if (out.verdict == Verdict::Holds && !missing_tasks.empty()) out.verdict = Verdict::Partly;
 
   std::ostringstream head;
   head << "**Verdict: " << verdict_text(out.verdict) << "** — holds on " << holds << " of " << tested
-       << " tested tasks";
+       << " of the paper's five tasks that were run";
   if (!missing_tasks.empty()) {
     head << "; not run: ";
     for (size_t i = 0; i < missing_tasks.size(); ++i) head << (i ? ", " : "") << missing_tasks[i];

@@ -46,7 +46,9 @@ struct ClaimOneTask {
 };
 struct ClaimOne {
   Verdict verdict = Verdict::NotTested;
-  std::vector<ClaimOneTask> tasks;  // the paper's tasks in order, then any others that were run
+  // The paper's five tasks in order, then any others that were run (such as
+  // parsing); the others are judged too but do not enter `verdict`.
+  std::vector<ClaimOneTask> tasks;
   std::string markdown;
 };
 // `headline` = the headline-metric tables of the run (redundancy tables are ignored).

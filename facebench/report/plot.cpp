@@ -119,7 +119,13 @@ data::Image8 render_line_chart(const LineChart& chart) {
 
   const Range xr = padded(xmin, xmax, chart.log_x);
   const Range yr = padded(ymin, ymax, false);
-  const std::vector<double> xticks = chart.log_x ? log_ticks(xr.lo, xr.hi) : linear_ticks(xr.lo, xr.hi);
+  std::vector<double> xticks;
+  for (double v : chart.x_ticks) {
+    FB_CHECK(std::isfinite(v) && (!chart.log_x || v > 0), "plot '", chart.title, "': bad x tick ", v);
+    if (v >= xr.lo && v <= xr.hi) xticks.push_back(v);
+  }
+  std::sort(xticks.begin(), xticks.end());
+  if (xticks.empty()) xticks = chart.log_x ? log_ticks(xr.lo, xr.hi) : linear_ticks(xr.lo, xr.hi);
   const std::vector<double> yticks = linear_ticks(yr.lo, yr.hi);
 
   // Layout: title on top, y label and tick labels on the left, x tick labels
@@ -147,12 +153,16 @@ data::Image8 render_line_chart(const LineChart& chart) {
   Canvas c(chart.width, chart.height);
 
   // Grid and ticks.
+  int label_end = -1 << 30;  // right edge of the last x label drawn
   for (double v : xticks) {
     const int x = px(v);
     c.line(x, top, x, bottom, kGrid);
     c.line(x, bottom, x, bottom + tick, kInk, 2);
     const std::string l = tick_label(v);
-    c.text(x - Canvas::text_width(l, s2) / 2, bottom + tick + 6, l, kInk, s2);
+    const int lx = x - Canvas::text_width(l, s2) / 2;
+    if (lx < label_end + 8) continue;  // would overlap its neighbour: tick without label
+    c.text(lx, bottom + tick + 6, l, kInk, s2);
+    label_end = lx + Canvas::text_width(l, s2);
   }
   for (double v : yticks) {
     const int y = py(v);

@@ -19,6 +19,9 @@ struct Series {
 struct LineChart {
   std::string title, x_label, y_label;
   bool log_x = false;  // every x must then be > 0
+  // Where to put x ticks; empty = round numbers chosen automatically. The
+  // few-shot curves tick exactly the fractions that were run.
+  std::vector<double> x_ticks;
   int width = 960, height = 600;
   std::vector<Series> series;
 };

@@ -87,10 +87,12 @@ bool has_finite_value(const Table& t) {
 LineChart few_shot_chart(const Table& t) {
   LineChart chart;
   const bool redundancy = t.key.task == "redundancy";
-  chart.title = t.key.task + " / " + t.key.dataset + " / " + t.key.mode;
+  chart.title = t.key.task + " / " + t.key.dataset + " / " + t.key.mode +
+                (t.metric.higher_is_better ? " (higher is better)" : " (lower is better)");
   chart.x_label = redundancy ? "k: every k-th frame kept (log scale)" : "training data, % of the set (log scale)";
-  chart.y_label = t.metric.label + (t.metric.higher_is_better ? ", higher is better" : ", lower is better");
+  chart.y_label = t.metric.label;
   chart.log_x = true;
+  for (double f : t.fractions) chart.x_ticks.push_back(redundancy ? 1.0 / f : f * 100);
   for (size_t r = 0; r < t.rows.size(); ++r) {
     Series s;
     s.name = t.rows[r];

@@ -62,7 +62,14 @@ TEST_CASE("claim 1 holds overall only when all five paper tasks hold") {
   }
   const ClaimOne c = judge_claim_one(headline_tables(cells), {});
   CHECK(c.verdict == Verdict::Holds);
-  CHECK(c.markdown.find("holds on 5 of 5 tested tasks") != std::string::npos);
+  CHECK(c.markdown.find("holds on 5 of 5 of the paper's five tasks") != std::string::npos);
+
+  // An extra task is judged but does not change the verdict on the paper's claim.
+  rpt::add_grid(cells, "parsing", "f1_mean", kRows, kFractions, {{10, 20, 30}, {40, 50, 60}, {40, 50, 60}});
+  const ClaimOne with_extra = judge_claim_one(headline_tables(cells), {});
+  CHECK(task_of(with_extra, "parsing").verdict == Verdict::DoesNotHold);
+  CHECK(with_extra.verdict == Verdict::Holds);
+  CHECK(with_extra.markdown.find("an extra task") != std::string::npos);
 }
 
 TEST_CASE("claim 1 is partly true when SSL wins but the gain does not grow few-shot") {
@@ -183,4 +190,16 @@ TEST_CASE("verdicts combine to partly when mixed") {
   CHECK(combine({Verdict::DoesNotHold, Verdict::NotTested}) == Verdict::DoesNotHold);
   CHECK(combine({Verdict::Holds, Verdict::DoesNotHold}) == Verdict::Partly);
   CHECK(combine({}) == Verdict::NotTested);
+}
+
+TEST_CASE("claim 1 shows tiny gains with significant digits and says when seeds cannot judge them") {
+  std::vector<CellResult> cells;
+  // One seed; SSL loses to scratch by 0.001 at 100 % on a metric shown with 2 decimals.
+  rpt::add_grid(cells, "3d", "nme3d_balanced", kRows, kFractions, {{60, 62, 64.111}, {61, 63, 65}, {62, 64, 64.110}},
+                1);
+  const ClaimOne c = judge_claim_one(headline_tables(cells), {});
+  const ClaimOneGroup& g = task_of(c, "3d").groups.at(0);
+  CHECK(g.markdown.find("-0.001") != std::string::npos);
+  CHECK(g.markdown.find("-0.00 ") == std::string::npos);
+  CHECK(g.markdown.find("no spread to judge the gains against") != std::string::npos);
 }

@@ -131,3 +131,17 @@ TEST_CASE("points without a finite value are skipped and bad charts are refused"
   tiny.series.push_back({"t", {1}, {1}, {}});
   CHECK_THROWS_WITH_AS(render_line_chart(tiny), doctest::Contains("too small"), fb::Error);
 }
+
+TEST_CASE("given x ticks replace the automatic ones") {
+  LineChart chart;
+  chart.log_x = true;
+  chart.x_ticks = {25, 100, 1000};  // 1000 is outside the data range and is dropped
+  chart.series.push_back({"s", {25, 100}, {1, 2}, {}});
+  const auto with_ticks = render_line_chart(chart);
+  chart.x_ticks.clear();
+  const auto automatic = render_line_chart(chart);
+  // Automatic ticks on [25, 100] are 50 and 100: a "25" label only appears with given ticks.
+  CHECK(with_ticks.px != automatic.px);
+  chart.x_ticks = {-1};
+  CHECK_THROWS_WITH_AS(render_line_chart(chart), doctest::Contains("bad x tick"), fb::Error);
+}
