@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autograd/grad_mode.h"
+#include "facebench/pretrain/health.h"
 #include "facebench/pretrain/losses.h"
 #include "kernels/contrastive.h"
 #include "tensor/ops.h"
@@ -52,8 +53,12 @@ class Swav : public Method {
   Tensor loss(const data::Batch& b, int64_t) override {
     normalize_prototypes();
     std::vector<Tensor> scores;
-    for (const Tensor& f : features(b.views, *model_.backbone))
-      scores.push_back(model_.prototypes->forward(l2_normalize(model_.head->forward(f))));
+    Tensor z0;
+    for (const Tensor& f : features(b.views, *model_.backbone)) {
+      Tensor z = l2_normalize(model_.head->forward(f));
+      if (!z0.defined()) z0 = z;
+      scores.push_back(model_.prototypes->forward(z));
+    }
     SwavLossOptions o;
     o.temperature = cfg_.temperature;
     o.sinkhorn_eps = cfg_.sinkhorn_eps;
@@ -65,9 +70,16 @@ class Swav : public Method {
       autograd::NoGradGuard ng;
       for (int a : o.assign_views) codes.push_back(kernels::sinkhorn(scores[a].detach(), o.sinkhorn_eps, o.sinkhorn_iters));
     }
-    // Collapse monitor: how evenly the batch spreads over the prototypes.
-    stats_["code_entropy"] = assignment_entropy(codes[0]);
-    stats_["max_entropy"] = std::log(static_cast<double>(cfg_.prototypes));
+    // Collapse monitors. Sinkhorn spreads the codes evenly over the prototypes
+    // whatever the embeddings are, so the codes' own entropy cannot show a
+    // collapse; the network's predictions can: with collapsed embeddings every
+    // sample picks the same prototype (assignment entropy 0), the embeddings
+    // of different images align (similarity 1) and the codes turn uniform
+    // (code_max 1/K).
+    stats_["assign_entropy"] = hard_assignment_entropy(scores[0]);
+    stats_["assign_entropy_max"] = std::log(static_cast<double>(std::min(b.size(), cfg_.prototypes)));
+    stats_["embedding_similarity"] = mean_pairwise_cosine(z0);
+    stats_["code_max"] = ops::mean(ops::amax(codes[0], 1)).item();
     return swapped_prediction(scores, codes, o);
   }
 
@@ -103,6 +115,17 @@ class Moco : public Method {
     }
     Tensor loss = info_nce(q, k, queue_, cfg_.contrastive_temperature);
     last_keys_ = k;
+    {
+      // Instance discrimination accuracy: the key of the same image beats every queued key.
+      autograd::NoGradGuard ng;
+      Tensor qd = q.detach();
+      auto pos = ops::sum(ops::mul(qd, k), {1}).to(DType::f64).to_vector<double>();
+      auto hardest = ops::amax(matmul(qd, transpose(queue_, 0, 1)), 1).to(DType::f64).to_vector<double>();
+      int64_t hits = 0;
+      for (size_t i = 0; i < pos.size(); ++i) hits += pos[i] > hardest[i];
+      stats_["pos_top1"] = static_cast<double>(hits) / static_cast<double>(pos.size());
+      stats_["embedding_similarity"] = mean_pairwise_cosine(qd);
+    }
     return loss;
   }
 
@@ -151,6 +174,22 @@ class SimClr : public Method {
     FB_CHECK(b.views.size() >= 2, "simclr: needs two views per image");
     auto f = features({b.views[0], b.views[1]}, *model_.backbone);
     Tensor z1 = l2_normalize(model_.head->forward(f[0])), z2 = l2_normalize(model_.head->forward(f[1]));
+    {
+      // Instance discrimination accuracy: each view's nearest other view is its partner.
+      autograd::NoGradGuard ng;
+      Tensor z = ops::cat({z1.detach(), z2.detach()}, 0);
+      const int64_t n2 = z.size(0);
+      auto sim = matmul(z, transpose(z, 0, 1)).to(DType::f64).to_vector<double>();
+      int64_t hits = 0;
+      for (int64_t i = 0; i < n2; ++i) {
+        int64_t best = -1;
+        for (int64_t j = 0; j < n2; ++j)
+          if (j != i && (best < 0 || sim[i * n2 + j] > sim[i * n2 + best])) best = j;
+        hits += best == (i + n2 / 2) % n2;
+      }
+      stats_["pos_top1"] = static_cast<double>(hits) / static_cast<double>(n2);
+      stats_["embedding_similarity"] = mean_pairwise_cosine(z1);
+    }
     return nt_xent(z1, z2, cfg_.contrastive_temperature);
   }
 };

@@ -1,7 +1,9 @@
 #include "facebench/pretrain/trainer.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +15,7 @@
 #include "facebench/data/loader.h"
 #include "facebench/data/synthetic.h"
 #include "facebench/pretrain/checkpoint.h"
+#include "facebench/pretrain/health.h"
 #include "facebench/pretrain/methods.h"
 #include "nn/checkpoint/safetensors.h"
 #include "nn/optim.h"
@@ -42,24 +45,32 @@ std::unique_ptr<nn::Optimizer> make_optimizer(const Config& c, const PretrainMod
                                     nn::LARSOptions{c.momentum, c.weight_decay, 1e-3, 1e-8});
 }
 
-// Scales all gradients so that their global L2 norm is at most max_norm.
-void clip_gradients(const std::vector<Tensor>& params, double max_norm) {
-  double total = 0;
-  for (const auto& p : params)
-    if (p.grad().defined()) {
-      double n = ops::sum(ops::mul(p.grad(), p.grad())).item();
-      total += n;
-    }
-  total = std::sqrt(total);
-  if (total <= max_norm) return;
-  for (const auto& p : params)
-    if (p.grad().defined()) mul_(p.grad(), max_norm / (total + 1e-12));
+// Scales all gradients so that their global L2 norm (`norm`) is at most max_norm.
+void clip_gradients(const nn::NamedTensors& params, double norm, double max_norm) {
+  if (norm <= max_norm) return;
+  for (const auto& [n, p] : params)
+    if (p.grad().defined()) mul_(p.grad(), max_norm / (norm + 1e-12));
+}
+
+// What an error can offer to resume from.
+std::string last_good_checkpoint(const std::string& out) {
+  std::string path = checkpoint_path(out);
+  return std::filesystem::exists(path) ? path : "(none: the run stopped before its first checkpoint)";
 }
 
 }  // namespace
 
 RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int64_t max_steps_override) {
+  RunOptions o;
+  o.resume = resume;
+  o.max_steps = max_steps_override;
+  return run_pretraining(std::move(cfg), out, o);
+}
+
+RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions& o) {
   namespace fs = std::filesystem;
+  const bool resume = o.resume;
+  const int64_t max_steps_override = o.max_steps;
   TrainingState state;
   if (resume) {
     state = load_checkpoint(out);
@@ -89,8 +100,7 @@ RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int6
   auto method = make_method(cfg, model);
   const double scale = static_cast<double>(cfg.batch) / cfg.ref_batch;  // linear scaling rule
   auto opt = make_optimizer(cfg, model, cfg.base_lr * scale);
-  std::vector<Tensor> params;  // for gradient clipping
-  for (auto& [n, t] : model.trainable()) params.push_back(t);
+  const nn::NamedTensors params = model.trainable();  // checked, clipped and logged each step
   if (resume) {
     model.load_state_dict(state.model, true);
     opt->load_state(state.optim);
@@ -118,8 +128,12 @@ RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int6
 
   RunSummary summary;
   int64_t step = state.step;
-  app::Progress bar(cfg.method + " " + cfg.arch, stop, "step");
-  bar.update(step);
+  std::optional<app::Progress> bar;
+  if (o.progress) {
+    bar.emplace(cfg.method + " " + cfg.arch, stop, "step");
+    bar->update(step);
+  }
+  const auto started = std::chrono::steady_clock::now();
   double epoch_loss = 0;
   int64_t epoch_steps = 0, images = 0;
   bool first_epoch = true;
@@ -142,12 +156,18 @@ RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int6
     Tensor loss = method->loss(batch, step);
     double value = loss.item();
     if (!std::isfinite(value))
-      FB_FAIL("pretrain: the loss became ", value, " at step ", step, " (epoch ", batch.epoch,
-              "); the last good checkpoint is ", checkpoint_path(out), " - lower the learning rate and --resume");
+      FB_FAIL("pretrain: the loss became ", value, " at step ", step + 1, " (epoch ", batch.epoch + 1,
+              "); the last good checkpoint is ", last_good_checkpoint(out), " - lower the learning rate and --resume");
     opt->zero_grad();
     autograd::backward(loss);
+    if (o.after_backward) o.after_backward(step, params);
     method->before_step(step);
-    if (cfg.grad_clip > 0) clip_gradients(params, cfg.grad_clip);
+    // A NaN/inf gradient with a finite loss (an overflow inside backward)
+    // would silently poison every weight it reaches: stop before the step.
+    const double grad_norm = gradient_norm(params);
+    // Steps are reported 1-based, as log.jsonl numbers them.
+    if (!std::isfinite(grad_norm)) check_finite_gradients(params, step + 1, last_good_checkpoint(out));
+    if (cfg.grad_clip > 0) clip_gradients(params, grad_norm, cfg.grad_clip);
     opt->step();
     method->after_step(step);
     ++step;
@@ -155,13 +175,13 @@ RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int6
     ++epoch_steps;
     images += batch.size();
 
-    nlohmann::json rec{{"step", step}, {"epoch", batch.epoch}, {"loss", value}, {"lr", lr}};
+    nlohmann::json rec{{"step", step}, {"epoch", batch.epoch}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm}};
     for (auto& [k, v] : method->stats()) rec[k] = v;
     log << rec.dump() << "\n";
     char status[96];
     std::snprintf(status, sizeof status, "epoch %lld loss %.4f lr %.4g", static_cast<long long>(batch.epoch + 1),
                   value, lr);
-    bar.update(step, status);
+    if (bar) bar->update(step, status);
     if (cfg.checkpoint_every > 0 && step % cfg.checkpoint_every == 0) save(step);
   }
   if (epoch_steps > 0) {
@@ -170,13 +190,14 @@ RunSummary run_pretraining(Config cfg, const std::string& out, bool resume, int6
   }
   log.flush();
   save(step);
-  bar.finish();
+  if (bar) bar->finish();
   checkpoint::save_safetensors(out + "/backbone.safetensors", model.backbone->state_dict(),
                                {{"arch", cfg.arch}, {"width", std::to_string(cfg.width)},
                                 {"small_input", cfg.small_input ? "1" : "0"}, {"method", cfg.method}});
   auto stats = loader.stats();
   summary.steps = step;
-  summary.images_per_second = images / std::max(bar.elapsed_seconds(), 1e-9);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.images_per_second = images / std::max(seconds, 1e-9);
   summary.loader_wait_fraction = stats.waiting_seconds / std::max(stats.seconds, 1e-9);
   return summary;
 }

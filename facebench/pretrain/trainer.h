@@ -1,11 +1,21 @@
 #pragma once
 // The pre-training loop shared by every method: data loader, optimizer with
 // linear warm-up + cosine schedule, progress line, JSONL metrics, periodic
-// atomic checkpoints, exact resume, NaN guard, and the final backbone export
-// (torchvision names, `backbone.safetensors`).
+// atomic checkpoints, exact resume, NaN/inf guards on the loss and on every
+// gradient, and the final backbone export (torchvision names,
+// `backbone.safetensors`).
+//
+// As a library call (config in, backbone checkpoint out):
+//
+//   fb::pretrain::Config c = fb::pretrain::preset("mini");
+//   c.method = "swav";
+//   c.data = "synth:uncurated";
+//   fb::pretrain::run_pretraining(c, "runs/swav");   // writes runs/swav/backbone.safetensors
+#include <functional>
 #include <string>
 
 #include "facebench/pretrain/config.h"
+#include "nn/module.h"
 
 namespace fb::pretrain {
 
@@ -16,9 +26,20 @@ struct RunSummary {
   double loader_wait_fraction = 0;  // share of the time the step waited for data
 };
 
-// Runs (or, when `resume`, continues) the run whose files live in `out_dir`.
-// With resume the config saved in out_dir is used; `max_steps_override` (if
-// > 0) still applies, to stop early.
-RunSummary run_pretraining(Config cfg, const std::string& out_dir, bool resume, int64_t max_steps_override = 0);
+struct RunOptions {
+  bool resume = false;          // continue the run in out_dir from its checkpoint (its saved config wins)
+  int64_t max_steps = 0;        // > 0: stop after this many steps in all (applies on resume too)
+  bool progress = true;         // progress line on stderr
+  // Called after every backward pass, before the gradients are checked and
+  // applied, with the step number and the trainable parameters (instrumentation
+  // and fault-injection tests).
+  std::function<void(int64_t step, const nn::NamedTensors& params)> after_backward;
+};
+
+// Runs (or, when `o.resume`, continues) the run whose files live in `out_dir`.
+RunSummary run_pretraining(Config cfg, const std::string& out_dir, const RunOptions& o);
+// The same with the common options spelled out.
+RunSummary run_pretraining(Config cfg, const std::string& out_dir, bool resume = false,
+                           int64_t max_steps_override = 0);
 
 }  // namespace fb::pretrain

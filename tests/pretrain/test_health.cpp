@@ -1,0 +1,133 @@
+// Run health: a NaN/inf gradient stops pre-training before the optimizer
+// step, with a message naming the parameter and the step, and the last good
+// checkpoint stays loadable; the collapse monitors read what they claim.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include "facebench/pretrain/checkpoint.h"
+#include "facebench/pretrain/health.h"
+#include "facebench/pretrain/trainer.h"
+#include "tensor/ops.h"
+
+using namespace fb;
+namespace fs = std::filesystem;
+
+namespace {
+// A parameter with the given gradient values.
+Tensor param_with_grad(const std::vector<double>& grad) {
+  Tensor p = zeros({static_cast<int64_t>(grad.size())}, DType::f64);
+  p.set_grad(from_vector<double>(grad, {static_cast<int64_t>(grad.size())}));
+  return p;
+}
+
+// The smallest run that still goes through every part of the trainer.
+pretrain::Config tiny_run(const std::string& method) {
+  pretrain::Config c = pretrain::preset("smoke");
+  c.method = method;
+  c.data = method == "supervised" ? "synth:curated" : "synth:uncurated";
+  c.width = 0.125;
+  c.res = 32;
+  c.small_res = 16;
+  c.n_local = method == "swav" ? 2 : 0;
+  c.identities = 8;
+  c.per_identity = 4;
+  c.image_size = 48;
+  c.batch = 8;
+  c.epochs = 2;
+  c.checkpoint_every = 1;
+  c.workers = 1;
+  c.proj_hidden = 32;
+  c.proj_out = 8;
+  c.prototypes = 16;
+  c.queue = 16;
+  return c;
+}
+
+std::string scratch_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("fb_pretrain_health_" + name);
+  fs::remove_all(d);
+  return d.string();
+}
+}  // namespace
+
+TEST_CASE("gradient_norm is the global L2 norm and NaN when a gradient is") {
+  nn::NamedTensors ps{{"a", param_with_grad({3, 0})}, {"b", param_with_grad({4})}};
+  CHECK(pretrain::gradient_norm(ps) == doctest::Approx(5.0));
+  ps.emplace_back("c", param_with_grad({1, std::numeric_limits<double>::quiet_NaN()}));
+  CHECK(std::isnan(pretrain::gradient_norm(ps)));
+}
+
+TEST_CASE("check_finite_gradients names the first bad parameter, the count of others and the step") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  nn::NamedTensors ok{{"fine", param_with_grad({1, 2})}};
+  CHECK_NOTHROW(pretrain::check_finite_gradients(ok, 3, "ckpt"));
+  nn::NamedTensors bad{{"fine", param_with_grad({1, 2})},
+                       {"head.0.weight", param_with_grad({0, inf})},
+                       {"prototypes.weight", param_with_grad({nan})}};
+  std::string msg;
+  try {
+    pretrain::check_finite_gradients(bad, 17, "run/checkpoint.safetensors");
+  } catch (const std::exception& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("'head.0.weight'") != std::string::npos);
+  CHECK(msg.find("1 more parameter") != std::string::npos);
+  CHECK(msg.find("step 17") != std::string::npos);
+  CHECK(msg.find("run/checkpoint.safetensors") != std::string::npos);
+}
+
+TEST_CASE("a NaN gradient stops the run before the step and keeps the last good checkpoint") {
+  for (const std::string method : {"supervised", "swav"}) {
+    CAPTURE(method);
+    const std::string dir = scratch_dir(method);
+    pretrain::RunOptions o;
+    o.progress = false;
+    const int64_t bad_step = 3;
+    std::string victim;
+    o.after_backward = [&](int64_t step, const nn::NamedTensors& params) {
+      if (step != bad_step) return;
+      // Poison one element of one gradient, as an overflow in a backward kernel would.
+      const auto& [name, p] = params[params.size() / 2];
+      victim = name;
+      Tensor g = p.grad().reshape({p.grad().numel()});  // a view: gradients are contiguous
+      fill_(g.slice(0, 0, 1), std::numeric_limits<double>::quiet_NaN());
+    };
+    std::string msg;
+    try {
+      pretrain::run_pretraining(tiny_run(method), dir, o);
+    } catch (const std::exception& e) {
+      msg = e.what();
+    }
+    REQUIRE_FALSE(victim.empty());
+    CHECK(msg.find("'" + victim + "'") != std::string::npos);
+    // Steps are named 1-based, as in log.jsonl: the 0-based step 3 is the fourth.
+    CHECK(msg.find("step " + std::to_string(bad_step + 1)) != std::string::npos);
+    // The last checkpoint is the one written after the last good step, and
+    // its weights are finite; no backbone was exported.
+    pretrain::TrainingState s = pretrain::load_checkpoint(dir);
+    CHECK(s.step == bad_step);
+    for (const auto& [name, t] : s.model) CHECK_MESSAGE(ops::all_finite(t), name);
+    CHECK_FALSE(fs::exists(fs::path(dir) / "backbone.safetensors"));
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("collapse monitors: hard assignment entropy and mean pairwise cosine") {
+  // Four samples on four different prototypes, then all on one.
+  Tensor spread = from_vector<double>({1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, {4, 4});
+  CHECK(pretrain::hard_assignment_entropy(spread) == doctest::Approx(std::log(4.0)));
+  Tensor collapsed = from_vector<double>({0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 1, 0}, {4, 4});
+  CHECK(pretrain::hard_assignment_entropy(collapsed) == doctest::Approx(0.0));
+  // Identical directions (any length) have similarity 1; orthogonal ones 0.
+  Tensor same = from_vector<double>({1, 1, 2, 2, 3, 3}, {3, 2});
+  CHECK(pretrain::mean_pairwise_cosine(same) == doctest::Approx(1.0));
+  Tensor ortho = from_vector<double>({1, 0, 0, 0, 2, 0, 0, 0, 5}, {3, 3});
+  CHECK(pretrain::mean_pairwise_cosine(ortho) == doctest::Approx(0.0));
+  // {e1, -e1}: one pair with cosine -1.
+  Tensor opposite = from_vector<double>({1, 0, -3, 0}, {2, 2});
+  CHECK(pretrain::mean_pairwise_cosine(opposite) == doctest::Approx(-1.0));
+}
