@@ -6,7 +6,8 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  cmake make g++ pkg-config libgomp1 doctest-dev libstb-dev libcli11-dev nlohmann-json3-dev libzip-dev > /dev/null
+  cmake make g++ pkg-config libgomp1 doctest-dev libstb-dev libcli11-dev nlohmann-json3-dev libzip-dev \
+  libhdf5-dev > /dev/null
 # Optional: PyTorch for the interoperability tests (they are skipped without it).
 if [ "${1:-}" = "--with-torch" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-torchvision python3-numpy > /dev/null

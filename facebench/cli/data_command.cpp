@@ -10,6 +10,7 @@
 
 #include "facebench/cli/commands.h"
 #include "facebench/data/identity_folders.h"
+#include "facebench/data/ijb.h"
 #include "facebench/data/inspect.h"
 #include "facebench/data/lfw.h"
 #include "facebench/data/loader.h"
@@ -42,6 +43,13 @@ void run_inspect(const InspectArgs& a) {
     for (const auto& p : lfw->pairs()) same += p.same;
     std::printf("pairs: %zu (%lld matched, %lld mismatched) in %d folds\n", lfw->pairs().size(), (long long)same,
                 (long long)(int64_t(lfw->pairs().size()) - same), lfw->folds());
+  }
+  if (auto* ijb = dynamic_cast<const data::IjbDataset*>(ds.get())) {
+    int64_t same = 0;
+    for (const auto& p : ijb->pairs()) same += p.same;
+    std::printf("templates: %zu  pairs: %zu (%lld same, %lld different)  5-point file: %s\n", ijb->templates().size(),
+                ijb->pairs().size(), (long long)same, (long long)(int64_t(ijb->pairs().size()) - same),
+                ijb->has_points() ? "yes" : "no");
   }
   if (auto* idf = dynamic_cast<const data::IdentityFolderDataset*>(ds.get()))
     std::printf("identities: %lld\n", (long long)idf->num_identities());
@@ -156,12 +164,13 @@ void register_data_command(CLI::App& app) {
   insp->add_option("--format", ia->open.format, "Dataset format: " + formats)->required();
   insp->add_option("path", ia->open.path, "Dataset root (see facebench/data/README.md for each layout)")->required();
   insp->add_option("--split", ia->open.split, "Split (300w: train|common|challenging|full|test|all; wflw: train|test; aflw19: train|test|frontal|all; "
-                                              "vggface2: train|test; affectnet: train|val; lapa: train|val|test)");
-  insp->add_option("--images", ia->open.images, "Image folder when not the default (disfa frames, lfw images)");
+                                              "vggface2: train|test; affectnet: train|val; lapa: train|val|test; cofw: train|test; "
+                                              "300w-lp: all|noflip|flip|AFW|HELEN|IBUG|LFPW[_Flip])");
+  insp->add_option("--images", ia->open.images, "Image folder when not the default (disfa frames, lfw images, ijbb/ijbc crops)");
   insp->add_option("--frame-pattern", ia->open.frame_pattern, "disfa: frame file pattern under --images")
       ->default_val(ia->open.frame_pattern);
   insp->add_option("--classes", ia->open.classes, "affectnet: keep expressions below this id (8 or 7)")->default_val(8);
-  insp->add_option("--max-angle", ia->open.max_angle, "aflw2000-3d: drop |yaw|,|pitch|,|roll| above (0 keeps all)")
+  insp->add_option("--max-angle", ia->open.max_angle, "aflw2000-3d, 300w-lp: drop |yaw|,|pitch|,|roll| above (0 keeps all)")
       ->default_val(0);
   insp->add_option("--on-error", ia->on_error, "skip: list every problem; fail: stop at the first")
       ->default_val("skip")

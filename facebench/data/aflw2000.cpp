@@ -13,16 +13,50 @@ namespace fb::data {
 namespace fs = std::filesystem;
 
 Aflw2000Dataset::Aflw2000Dataset(const std::string& mat_root, const std::string& image_root, double max_angle,
-                                 ProblemLog& log) {
-  if (!fs::is_directory(mat_root)) FB_FAIL("aflw2000-3d: folder '", mat_root, "' does not exist");
+                                 ProblemLog& log)
+    : Aflw2000Dataset(mat_root, image_root, max_angle, log, {}, "aflw2000-3d") {}
+
+std::shared_ptr<Aflw2000Dataset> Aflw2000Dataset::w300lp(const std::string& root, const std::string& split,
+                                                         const std::string& image_root, double max_angle, ProblemLog& log) {
+  const std::vector<std::string> originals = {"AFW", "HELEN", "IBUG", "LFPW"};
+  std::vector<std::string> dirs;
+  const std::string sp = split.empty() ? "all" : split;
+  if (sp == "all" || sp == "noflip") dirs = originals;
+  if (sp == "all" || sp == "flip")
+    for (const auto& d : originals) dirs.push_back(d + "_Flip");
+  if (dirs.empty()) {
+    bool known = false;
+    for (const auto& d : originals) known = known || sp == d || sp == d + "_Flip";
+    FB_CHECK(known, "300w-lp: split must be all, noflip, flip or one of AFW, HELEN, IBUG, LFPW (optionally _Flip), got '",
+             sp, "'");
+    dirs = {sp};
+  }
+  return std::make_shared<Aflw2000Dataset>(root, image_root, max_angle, log, dirs, "300w-lp");
+}
+
+Aflw2000Dataset::Aflw2000Dataset(const std::string& mat_root, const std::string& image_root, double max_angle,
+                                 ProblemLog& log, const std::vector<std::string>& subdirs, const std::string& name)
+    : name_(name) {
+  if (!fs::is_directory(mat_root)) FB_FAIL(name, ": folder '", mat_root, "' does not exist");
   const std::string img_root = image_root.empty() ? mat_root : image_root;
   std::vector<fs::path> mats;
-  for (auto it = fs::recursive_directory_iterator(mat_root); it != fs::recursive_directory_iterator(); ++it)
-    if (it->is_regular_file() && it->path().extension() == ".mat") mats.push_back(it->path());
+  std::vector<fs::path> walk;
+  if (subdirs.empty()) walk.push_back(mat_root);
+  for (const auto& d : subdirs) {
+    if (fs::is_directory(fs::path(mat_root) / d)) walk.push_back(fs::path(mat_root) / d);
+    else log.report((fs::path(mat_root) / d).string(), 0, "folder does not exist");
+  }
+  for (const auto& w : walk)
+    for (auto it = fs::recursive_directory_iterator(w); it != fs::recursive_directory_iterator(); ++it)
+      if (it->is_regular_file() && it->path().extension() == ".mat") mats.push_back(it->path());
   std::sort(mats.begin(), mats.end(), [](const fs::path& a, const fs::path& b) { return natural_less(a.string(), b.string()); });
   for (const auto& m : mats) {
     Item it;
     it.mat = m.string();
+    {
+      const fs::path rel = fs::relative(m, mat_root);
+      it.group = subdirs.empty() || rel.begin() == rel.end() ? "all" : rel.begin()->string();
+    }
     fs::path stem = fs::path(img_root) / fs::relative(m, mat_root);
     for (const char* ext : {".jpg", ".png"})
       if (fs::is_regular_file(fs::path(stem).replace_extension(ext))) it.image = fs::path(stem).replace_extension(ext).string();
@@ -63,7 +97,7 @@ Aflw2000Dataset::Aflw2000Dataset(const std::string& mat_root, const std::string&
 }
 
 Sample Aflw2000Dataset::get(int64_t i) const {
-  FB_CHECK(i >= 0 && i < size(), "aflw2000-3d: index ", i, " out of range [0, ", size(), ")");
+  FB_CHECK(i >= 0 && i < size(), name_, ": index ", i, " out of range [0, ", size(), ")");
   const Item& it = items_[size_t(i)];
   Sample s;
   s.index = i;

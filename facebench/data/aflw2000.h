@@ -13,7 +13,13 @@
 // convention; the synthetic writer uses the same); depth = the 68 z values;
 // pose = yaw, pitch, roll in degrees. The head-pose test protocol drops
 // samples with any |angle| > 99 degrees: `max_angle` (0 keeps all).
+//
+// 300W-LP (`w300lp`): only the eight image folders AFW, HELEN, IBUG, LFPW and
+// their _Flip twins are walked (not the separate landmarks/ folder); split
+// all | noflip (the four originals) | flip (the four _Flip) | one folder name.
+// A sample's split() is its folder. A listed folder that is missing is a problem.
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +30,13 @@ namespace fb::data {
 class Aflw2000Dataset : public Dataset {
  public:
   Aflw2000Dataset(const std::string& mat_root, const std::string& image_root, double max_angle, ProblemLog& log);
-  std::string name() const override { return "aflw2000-3d"; }
+  // Walks only `subdirs` of mat_root (each a problem when missing); name() is `name`.
+  Aflw2000Dataset(const std::string& mat_root, const std::string& image_root, double max_angle, ProblemLog& log,
+                  const std::vector<std::string>& subdirs, const std::string& name);
+  static std::shared_ptr<Aflw2000Dataset> w300lp(const std::string& root, const std::string& split,
+                                                 const std::string& image_root, double max_angle, ProblemLog& log);
+  std::string name() const override { return name_; }
+  std::string split(int64_t i) const override { return items_[size_t(i)].group; }
   int64_t size() const override { return int64_t(items_.size()); }
   Sample get(int64_t i) const override;
   std::string file(int64_t i) const override { return items_[size_t(i)].image; }
@@ -33,12 +45,13 @@ class Aflw2000Dataset : public Dataset {
 
  private:
   struct Item {
-    std::string image, mat;
+    std::string image, mat, group;
     std::vector<float> landmarks, depth;
     std::array<float, 3> pose;
   };
   std::vector<Item> items_;
   int64_t excluded_ = 0;
+  std::string name_ = "aflw2000-3d";
 };
 
 }  // namespace fb::data

@@ -5,8 +5,11 @@
 #include "facebench/data/affectnet.h"
 #include "facebench/data/aflw19.h"
 #include "facebench/data/aflw2000.h"
+#include "facebench/data/cofw.h"
 #include "facebench/data/disfa.h"
+#include "facebench/data/h5_images.h"
 #include "facebench/data/identity_folders.h"
+#include "facebench/data/ijb.h"
 #include "facebench/data/lfw.h"
 #include "facebench/data/orl.h"
 #include "facebench/data/parsing.h"
@@ -20,7 +23,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& dataset_formats() {
   static const std::vector<std::string> f = {"vggface2", "folders", "orl", "lfw", "300w", "wflw", "aflw19", "disfa",
-                                             "affectnet", "lapa", "celebamask-hq", "aflw2000-3d", "synth"};
+                                             "affectnet", "lapa", "celebamask-hq", "aflw2000-3d", "300w-lp", "cofw", "ijbb", "ijbc", "h5", "synth"};
   return f;
 }
 
@@ -61,6 +64,10 @@ DatasetPtr open_dataset(const OpenOptions& o, ProblemLog& log) {
   }
   if (o.format == "celebamask-hq") return ParsingDataset::celebamask_hq(o.path, log);
   if (o.format == "aflw2000-3d") return std::make_shared<Aflw2000Dataset>(o.path, o.images, o.max_angle, log);
+  if (o.format == "300w-lp") return Aflw2000Dataset::w300lp(o.path, o.split, o.images, o.max_angle, log);
+  if (o.format == "cofw") return std::make_shared<CofwDataset>(o.path, o.split, log);
+  if (o.format == "h5") return std::make_shared<H5ImagesDataset>(o.path, log);
+  if (o.format == "ijbb" || o.format == "ijbc") return std::make_shared<IjbDataset>(o.path, o.format, o.images, log);
   if (o.format == "synth") {
     std::string list = fs::is_regular_file(p / "train_list.txt") ? (p / "train_list.txt").string() : "";
     return std::make_shared<IdentityFolderDataset>((p / "images").string(), list, log, "synth");

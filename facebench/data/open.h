@@ -15,6 +15,12 @@
 //   lapa           the LaPa root                               ParsingDataset (split: train|val|test)
 //   celebamask-hq  the CelebAMask-HQ root                      ParsingDataset::celebamask_hq
 //   aflw2000-3d    folder of image<N>.jpg + .mat               Aflw2000Dataset
+//   300w-lp        the 300W-LP root (AFW, HELEN, ... _Flip)     Aflw2000Dataset::w300lp (split: all|noflip|flip|<folder>)
+//   cofw           folder with COFW_{train,test}_color.mat,   CofwDataset (split: train|test; HDF5)
+//                  or one of the files
+//   h5             an image store (.h5) or the folder holding  H5ImagesDataset (HDF5)
+//                  vggface2_train.h5
+//   ijbb, ijbc     the IJBB / IJBC folder (meta/, loose_crop/)  IjbDataset (--images for the crops)
 //   synth          a `facebench synth` output folder           IdentityFolderDataset over images/ (train_list.txt)
 #include <string>
 #include <vector>

@@ -263,6 +263,18 @@ def lfw():
     put("lfw", "zero_image_number.txt", "1\t1\nAbel_Pacheco\t0\t-1\nBob\t1\tAbel_Pacheco\t0\n")
 
 
+def ijb():
+    # tid/mid file NUL pair list NUL 5-point file (the target's crops are 1.jpg .. 3.jpg).
+    pts = "38.1 51.2 73.5 51.5 56.0 71.7 41.5 92.3 70.7 92.2"
+    put("ijb", "valid", "1.jpg 1 69544\n2.jpg 1 69545\n3.jpg 7 100\n\0001 7 1\r\n7 1 0\n\000"
+        "1.jpg %s 0.99\n2.jpg %s 0.5\n3.jpg %s 1\n" % (pts, pts, pts))
+    put("ijb", "no_points_file", "1.jpg 1 1\n3.jpg 2 2\n\0001 2 0\n")
+    put("ijb", "malformed", "1.jpg x 1\n2.jpg 1 1 1\nmissing.jpg 3 3\n3.jpg 9223372036854775807 -1\n\000"
+        "1 2\n1 3 0\n9223372036854775807 9223372036854775807 1\n1 1 5\n\000"
+        "1.jpg %s nan\n3.jpg %s 1\n4.jpg %s 1\n" % (pts, pts, pts))
+    put("ijb", "ids_overflow", "1.jpg 99999999999999999999 1\n\0001 1 1\n")
+
+
 # ---------------------------------------------------------------------------------------------
 # MAT v5
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +380,7 @@ def pretrain_config():
 
 def main():
     for target in ["safetensors", "npy", "pth", "unpickle", "image", "pts", "wflw", "disfa", "affectnet", "lfw",
-                   "mat5", "pretrain_config"]:
+                   "ijb", "mat5", "pretrain_config"]:
         d = os.path.join(CORPUS, target)
         if os.path.isdir(d):  # keep regression inputs, rewrite the generated seeds
             for f in os.listdir(d):

@@ -1,0 +1,377 @@
+#include "facebench/data/hdf5.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include "tensor/error.h"
+
+#ifdef FB_HAVE_HDF5
+#include <hdf5.h>
+#endif
+
+namespace fb::data {
+
+#ifndef FB_HAVE_HDF5
+
+bool hdf5_available() { return false; }
+
+namespace {
+[[noreturn]] void no_hdf5(const std::string& path) {
+  FB_FAIL("'", path, "': facebench was built without HDF5 support (install libhdf5-dev and reconfigure; "
+          "MATLAB v7.3 .mat files and .h5 image stores need it)");
+}
+}  // namespace
+
+H5File::H5File(const std::string& path) : path_(path) { no_hdf5(path); }
+H5File::~H5File() = default;
+bool H5File::has(const std::string&) const { no_hdf5(path_); }
+std::vector<int64_t> H5File::dims(const std::string&) const { no_hdf5(path_); }
+std::string H5File::attribute_string(const std::string&, const std::string&) const { no_hdf5(path_); }
+H5Array H5File::read_numeric(const std::string&, int64_t) const { no_hdf5(path_); }
+std::vector<uint64_t> H5File::read_references(const std::string&, int64_t) const { no_hdf5(path_); }
+H5Bytes H5File::read_referenced_bytes(uint64_t, int64_t) const { no_hdf5(path_); }
+std::string H5File::read_blob(const std::string&, int64_t, int64_t) const { no_hdf5(path_); }
+
+H5Writer::H5Writer(const std::string& path, bool) : path_(path) { no_hdf5(path); }
+H5Writer::~H5Writer() = default;
+void H5Writer::write_doubles(const std::string&, const std::vector<int64_t>&, const std::vector<double>&) { no_hdf5(path_); }
+void H5Writer::write_u8(const std::string&, const std::vector<int64_t>&, const std::vector<uint8_t>&) { no_hdf5(path_); }
+void H5Writer::write_cell(const std::string&, const std::vector<int64_t>&, const std::vector<std::string>&) { no_hdf5(path_); }
+void H5Writer::write_vlen_bytes(const std::string&, const std::vector<std::string>&) { no_hdf5(path_); }
+void H5Writer::write_opaque(const std::string&, const std::vector<std::string>&) { no_hdf5(path_); }
+void H5Writer::close() {}
+
+#else  // FB_HAVE_HDF5
+
+static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is expected to be 64 bits (HDF5 >= 1.10)");
+static_assert(sizeof(hobj_ref_t) == sizeof(uint64_t), "object references are expected to be 64 bits");
+
+bool hdf5_available() { return true; }
+
+namespace {
+
+// libhdf5's serial build is not thread-safe: one lock for every call.
+std::recursive_mutex& h5_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+
+struct Lock {
+  std::lock_guard<std::recursive_mutex> g{h5_mutex()};
+  Lock() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }  // errors become return codes, not stderr dumps
+};
+
+// An HDF5 identifier closed with the matching function.
+struct Id {
+  hid_t id = -1;
+  herr_t (*close)(hid_t) = nullptr;
+  Id(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id() {
+    if (id >= 0 && close) close(id);
+  }
+  bool ok() const { return id >= 0; }
+};
+
+std::vector<int64_t> space_dims(hid_t space, const std::string& what) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0 || rank > 32) FB_FAIL(what, ": unreadable dataspace");
+  std::vector<hsize_t> d(static_cast<size_t>(rank));
+  if (rank > 0 && H5Sget_simple_extent_dims(space, d.data(), nullptr) < 0) FB_FAIL(what, ": unreadable dataspace");
+  std::vector<int64_t> out;
+  for (hsize_t v : d) {
+    if (v > hsize_t(INT64_MAX)) FB_FAIL(what, ": dimension ", v, " too large");
+    out.push_back(int64_t(v));
+  }
+  return out;
+}
+
+// Product of the dimensions, refusing overflow and anything above `max`.
+int64_t element_count(const std::vector<int64_t>& dims, int64_t max, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d != 0 && n > max / d) FB_FAIL(what, ": ", d, " x ... exceeds the ", max, " elements accepted here");
+    n *= d;
+  }
+  if (n > max) FB_FAIL(what, ": ", n, " elements exceed the ", max, " accepted here");
+  return n;
+}
+
+void attach_class(hid_t obj, const char* cls) {
+  Id type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.id, std::strlen(cls));
+  Id space(H5Screate(H5S_SCALAR), H5Sclose);
+  Id attr(H5Acreate2(obj, "MATLAB_class", type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.ok() || H5Awrite(attr.id, type.id, cls) < 0) FB_FAIL("HDF5: cannot write the MATLAB_class attribute");
+}
+
+}  // namespace
+
+H5File::H5File(const std::string& path) : path_(path) {
+  Lock lk;
+  {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) FB_FAIL("cannot read '", path, "': no such file or not readable");
+  }
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    FB_FAIL("'", path, "' is not an HDF5 file (MATLAB v7.3 .mat files and .h5 stores are; an older .mat is MAT v5)");
+  id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id_ < 0) FB_FAIL("'", path, "': HDF5 cannot open it (damaged or truncated?)");
+}
+
+H5File::~H5File() {
+  if (id_ >= 0) {
+    Lock lk;
+    H5Fclose(id_);
+  }
+}
+
+bool H5File::has(const std::string& name) const {
+  Lock lk;
+  // Walk the path so that a missing group is a plain "no", not an error.
+  std::string prefix;
+  size_t start = name[0] == '/' ? 1 : 0;
+  for (;;) {
+    size_t slash = name.find('/', start);
+    prefix = name.substr(0, slash);
+    if (prefix.empty() || H5Lexists(id_, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  return ds.ok();
+}
+
+std::vector<int64_t> H5File::dims(const std::string& name) const {
+  Lock lk;
+  const std::string what = path_ + ": '" + name + "'";
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) FB_FAIL(what, ": no such dataset");
+  Id space(H5Dget_space(ds.id), H5Sclose);
+  return space_dims(space.id, what);
+}
+
+std::string H5File::attribute_string(const std::string& name, const std::string& attr) const {
+  Lock lk;
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok() || H5Aexists(ds.id, attr.c_str()) <= 0) return "";
+  Id a(H5Aopen(ds.id, attr.c_str(), H5P_DEFAULT), H5Aclose);
+  Id ftype(H5Aget_type(a.id), H5Tclose);
+  if (!a.ok() || H5Tget_class(ftype.id) != H5T_STRING || H5Tis_variable_str(ftype.id) != 0) return "";
+  const size_t n = H5Tget_size(ftype.id);
+  if (n == 0 || n > 4096) return "";
+  Id space(H5Aget_space(a.id), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.id) != 1) return "";
+  Id mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mtype.id, n);
+  std::string s(n, '\0');
+  if (H5Aread(a.id, mtype.id, s.data()) < 0) return "";
+  s.resize(std::strlen(s.c_str()));
+  return s;
+}
+
+H5Array H5File::read_numeric(const std::string& name, int64_t max_elements) const {
+  Lock lk;
+  const std::string what = path_ + ": '" + name + "'";
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) FB_FAIL(what, ": no such dataset");
+  Id type(H5Dget_type(ds.id), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.id);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) FB_FAIL(what, ": expected a numeric array");
+  Id space(H5Dget_space(ds.id), H5Sclose);
+  H5Array a;
+  a.dims = space_dims(space.id, what);
+  a.data.resize(size_t(element_count(a.dims, max_elements, what)));
+  if (!a.data.empty() && H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()) < 0)
+    FB_FAIL(what, ": cannot read the values (damaged file?)");
+  return a;
+}
+
+std::vector<uint64_t> H5File::read_references(const std::string& name, int64_t max_elements) const {
+  Lock lk;
+  const std::string what = path_ + ": '" + name + "'";
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) FB_FAIL(what, ": no such dataset");
+  Id type(H5Dget_type(ds.id), H5Tclose);
+  if (H5Tget_class(type.id) != H5T_REFERENCE || H5Tequal(type.id, H5T_STD_REF_OBJ) <= 0)
+    FB_FAIL(what, ": expected a MATLAB cell (a dataset of object references)");
+  Id space(H5Dget_space(ds.id), H5Sclose);
+  std::vector<uint64_t> refs(size_t(element_count(space_dims(space.id, what), max_elements, what)));
+  if (!refs.empty() && H5Dread(ds.id, H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs.data()) < 0)
+    FB_FAIL(what, ": cannot read the references (damaged file?)");
+  return refs;
+}
+
+H5Bytes H5File::read_referenced_bytes(uint64_t ref, int64_t max_elements) const {
+  Lock lk;
+  hobj_ref_t r = ref;
+  Id obj(H5Rdereference2(id_, H5P_DEFAULT, H5R_OBJECT, &r), H5Oclose);
+  if (!obj.ok()) FB_FAIL(path_, ": a cell element refers to no object (damaged file?)");
+  if (H5Iget_type(obj.id) != H5I_DATASET) FB_FAIL(path_, ": a cell element is not an array");
+  char buf[256] = {0};
+  H5Iget_name(obj.id, buf, sizeof buf - 1);
+  const std::string what = path_ + ": '" + buf + "'";
+  Id type(H5Dget_type(obj.id), H5Tclose);
+  if (H5Tget_class(type.id) != H5T_INTEGER || H5Tget_size(type.id) != 1) FB_FAIL(what, ": expected a uint8 array");
+  Id space(H5Dget_space(obj.id), H5Sclose);
+  H5Bytes b;
+  b.dims = space_dims(space.id, what);
+  b.data.resize(size_t(element_count(b.dims, max_elements, what)));
+  if (!b.data.empty() && H5Dread(obj.id, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, b.data.data()) < 0)
+    FB_FAIL(what, ": cannot read the values (damaged file?)");
+  return b;
+}
+
+std::string H5File::read_blob(const std::string& name, int64_t i, int64_t max_bytes) const {
+  Lock lk;
+  const std::string what = path_ + ": '" + name + "'";
+  Id ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) FB_FAIL(what, ": no such dataset");
+  Id fspace(H5Dget_space(ds.id), H5Sclose);
+  std::vector<int64_t> d = space_dims(fspace.id, what);
+  if (!(d.size() == 1 || (d.size() == 2 && d[1] == 1))) FB_FAIL(what, ": expected a 1-D dataset of encoded images");
+  if (i < 0 || i >= d[0]) FB_FAIL(what, ": element ", i, " out of range [0, ", d[0], ")");
+  hsize_t start[2] = {hsize_t(i), 0}, count[2] = {1, 1};
+  if (H5Sselect_hyperslab(fspace.id, H5S_SELECT_SET, start, nullptr, count, nullptr) < 0)
+    FB_FAIL(what, ": cannot select element ", i);
+  hsize_t one = 1;
+  Id mspace(H5Screate_simple(1, &one, nullptr), H5Sclose);
+  Id ftype(H5Dget_type(ds.id), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(ftype.id);
+  auto fail_read = [&]() { FB_FAIL(what, ": cannot read element ", i, " (damaged file?)"); };
+  if (cls == H5T_VLEN) {
+    Id base(H5Tget_super(ftype.id), H5Tclose);
+    if (H5Tget_class(base.id) != H5T_INTEGER || H5Tget_size(base.id) != 1)
+      FB_FAIL(what, ": variable-length elements must hold 8-bit integers");
+    Id mtype(H5Tvlen_create(H5T_NATIVE_UCHAR), H5Tclose);
+    hvl_t vl{0, nullptr};
+    if (H5Dread(ds.id, mtype.id, mspace.id, fspace.id, H5P_DEFAULT, &vl) < 0) fail_read();
+    std::string out;
+    const bool too_big = vl.len > size_t(max_bytes);
+    if (!too_big && vl.p) out.assign(static_cast<const char*>(vl.p), vl.len);
+    H5Dvlen_reclaim(mtype.id, mspace.id, H5P_DEFAULT, &vl);
+    if (too_big) FB_FAIL(what, ": element ", i, " holds more than ", max_bytes, " bytes");
+    return out;
+  }
+  if (cls == H5T_STRING && H5Tis_variable_str(ftype.id) > 0) {
+    Id mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype.id, H5T_VARIABLE);
+    char* s = nullptr;
+    if (H5Dread(ds.id, mtype.id, mspace.id, fspace.id, H5P_DEFAULT, &s) < 0) fail_read();
+    std::string out = s ? std::string(s) : std::string();
+    H5Dvlen_reclaim(mtype.id, mspace.id, H5P_DEFAULT, &s);
+    if (int64_t(out.size()) > max_bytes) FB_FAIL(what, ": element ", i, " holds more than ", max_bytes, " bytes");
+    return out;
+  }
+  if (cls == H5T_STRING || cls == H5T_OPAQUE) {
+    const size_t n = H5Tget_size(ftype.id);
+    if (n == 0 || n > size_t(max_bytes)) FB_FAIL(what, ": elements of ", n, " bytes (at most ", max_bytes, " accepted)");
+    Id mtype(H5Tcopy(ftype.id), H5Tclose);
+    std::string out(n, '\0');
+    if (H5Dread(ds.id, mtype.id, mspace.id, fspace.id, H5P_DEFAULT, out.data()) < 0) fail_read();
+    return out;
+  }
+  FB_FAIL(what, ": elements must be byte strings (vlen uint8, opaque or string), not HDF5 class ", int(cls));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+H5Writer::H5Writer(const std::string& path, bool matlab_header) : path_(path), matlab_(matlab_header) {
+  Lock lk;
+  Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  if (matlab_) H5Pset_userblock(fcpl.id, 512);
+  id_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id, H5P_DEFAULT);
+  if (id_ < 0) FB_FAIL("cannot create HDF5 file '", path, "'");
+}
+
+H5Writer::~H5Writer() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+namespace {
+hid_t make_dataset(hid_t file, const std::string& name, hid_t type, const std::vector<int64_t>& dims, const std::string& path) {
+  std::vector<hsize_t> d(dims.begin(), dims.end());
+  Id space(H5Screate_simple(int(d.size()), d.data(), nullptr), H5Sclose);
+  Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.id, 1);
+  hid_t ds = H5Dcreate2(file, name.c_str(), type, space.id, lcpl.id, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds < 0) FB_FAIL(path, ": cannot create dataset '", name, "'");
+  return ds;
+}
+}  // namespace
+
+void H5Writer::write_doubles(const std::string& name, const std::vector<int64_t>& dims, const std::vector<double>& data) {
+  Lock lk;
+  Id ds(make_dataset(id_, name, H5T_IEEE_F64LE, dims, path_), H5Dclose);
+  if (H5Dwrite(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) FB_FAIL(path_, ": write '", name, "'");
+  if (matlab_) attach_class(ds.id, "double");
+}
+
+void H5Writer::write_u8(const std::string& name, const std::vector<int64_t>& dims, const std::vector<uint8_t>& data) {
+  Lock lk;
+  Id ds(make_dataset(id_, name, H5T_STD_U8LE, dims, path_), H5Dclose);
+  if (H5Dwrite(ds.id, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) FB_FAIL(path_, ": write '", name, "'");
+  if (matlab_) attach_class(ds.id, "uint8");
+}
+
+void H5Writer::write_cell(const std::string& name, const std::vector<int64_t>& dims, const std::vector<std::string>& targets) {
+  Lock lk;
+  std::vector<hobj_ref_t> refs(targets.size());
+  for (size_t k = 0; k < targets.size(); ++k)
+    if (H5Rcreate(&refs[k], id_, targets[k].c_str(), H5R_OBJECT, -1) < 0) FB_FAIL(path_, ": no object '", targets[k], "'");
+  Id ds(make_dataset(id_, name, H5T_STD_REF_OBJ, dims, path_), H5Dclose);
+  if (H5Dwrite(ds.id, H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs.data()) < 0) FB_FAIL(path_, ": write '", name, "'");
+  if (matlab_) attach_class(ds.id, "cell");
+}
+
+void H5Writer::write_vlen_bytes(const std::string& name, const std::vector<std::string>& items) {
+  Lock lk;
+  Id type(H5Tvlen_create(H5T_STD_U8LE), H5Tclose);
+  Id mtype(H5Tvlen_create(H5T_NATIVE_UCHAR), H5Tclose);
+  std::vector<hvl_t> vl(items.size());
+  for (size_t k = 0; k < items.size(); ++k) vl[k] = hvl_t{items[k].size(), const_cast<char*>(items[k].data())};
+  Id ds(make_dataset(id_, name, type.id, {int64_t(items.size())}, path_), H5Dclose);
+  if (H5Dwrite(ds.id, mtype.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, vl.data()) < 0) FB_FAIL(path_, ": write '", name, "'");
+}
+
+void H5Writer::write_opaque(const std::string& name, const std::vector<std::string>& items) {
+  Lock lk;
+  size_t n = 1;
+  for (const auto& s : items) n = std::max(n, s.size());
+  Id type(H5Tcreate(H5T_OPAQUE, n), H5Tclose);
+  H5Tset_tag(type.id, "encoded image");
+  std::string buf(n * items.size(), '\0');
+  for (size_t k = 0; k < items.size(); ++k) std::memcpy(&buf[k * n], items[k].data(), items[k].size());
+  Id ds(make_dataset(id_, name, type.id, {int64_t(items.size())}, path_), H5Dclose);
+  if (H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) FB_FAIL(path_, ": write '", name, "'");
+}
+
+void H5Writer::close() {
+  if (id_ < 0) return;
+  {
+    Lock lk;
+    H5Fclose(id_);
+    id_ = -1;
+  }
+  if (!matlab_) return;
+  // The MAT 7.3 header: 116 bytes of text, 8 bytes of subsystem offset, version 0x0200, endian "IM".
+  std::string head = "MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: facebench HDF5 schema 1.00 .";
+  head.resize(116, ' ');
+  head.append(8, '\0');
+  head += std::string("\x00\x02", 2);
+  head += "IM";
+  std::fstream f(path_, std::ios::binary | std::ios::in | std::ios::out);
+  if (!f) FB_FAIL("cannot reopen '", path_, "' to write the MAT header");
+  f.seekp(0);
+  f.write(head.data(), std::streamsize(head.size()));
+}
+
+#endif  // FB_HAVE_HDF5
+
+}  // namespace fb::data
