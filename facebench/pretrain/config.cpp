@@ -14,7 +14,7 @@ namespace fb::pretrain {
 #define FB_PRETRAIN_FIELDS(X)                                                                                \
   X(method) X(data) X(identities) X(per_identity) X(image_size) X(arch) X(width) X(small_input) X(res)        \
   X(small_res) X(n_global) X(n_local) X(global_scale_min) X(local_scale_min) X(local_scale_max) X(optimizer)  \
-  X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr) X(warmup_start_lr) X(weight_decay) X(momentum)      \
+  X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr_fraction) X(warmup_start_fraction) X(weight_decay) X(momentum)      \
   X(warmup_epochs) X(grad_clip) X(proj_hidden) X(proj_out) X(prototypes) X(temperature) X(sinkhorn_eps)      \
   X(sinkhorn_iters) X(freeze_prototypes_iters) X(queue) X(key_momentum) X(contrastive_temperature)           \
   X(supervised_loss) X(arcface_s) X(arcface_m) X(seed) X(workers) X(checkpoint_every) X(max_steps)
@@ -98,6 +98,8 @@ void validate(const Config& c) {
            "pretrain: --optimizer must be lars, sgd or adamw, got '", c.optimizer, "'");
   FB_CHECK(c.supervised_loss == "softmax" || c.supervised_loss == "arcface",
            "pretrain: supervised_loss must be softmax or arcface");
+  FB_CHECK(c.base_lr > 0 && c.warmup_start_fraction >= 0 && c.final_lr_fraction >= 0,
+           "pretrain: base_lr must be > 0 and the warm-up start and final learning-rate fractions >= 0");
   FB_CHECK(c.epochs >= 1 && c.batch >= 2 && c.ref_batch >= 1, "pretrain: need epochs >= 1, batch >= 2, ref_batch >= 1");
   FB_CHECK(c.res >= 16 && c.small_res >= 16, "pretrain: crop sizes must be at least 16 px");
   FB_CHECK(c.n_global >= 1 && c.n_local >= 0, "pretrain: need n_global >= 1 and n_local >= 0");

@@ -150,8 +150,9 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
       if (cfg.checkpoint_every == 0) save(step);
       continue;
     }
-    double lr = nn::cosine_with_warmup(step, total, cfg.warmup_epochs * per_epoch, cfg.base_lr * scale,
-                                       cfg.warmup_start_lr * scale, cfg.final_lr * scale);
+    const double peak = cfg.base_lr * scale;
+    double lr = nn::cosine_with_warmup(step, total, cfg.warmup_epochs * per_epoch, peak,
+                                       cfg.warmup_start_fraction * peak, cfg.final_lr_fraction * peak);
     opt->set_lr(lr);
     Tensor loss = method->loss(batch, step);
     double value = loss.item();

@@ -1,6 +1,7 @@
 #include "facebench/report/plot.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -153,7 +154,7 @@ data::Image8 render_line_chart(const LineChart& chart) {
   Canvas c(chart.width, chart.height);
 
   // Grid and ticks.
-  int label_end = -1 << 30;  // right edge of the last x label drawn
+  int label_end = std::numeric_limits<int>::min() / 2;  // right edge of the last x label drawn
   for (double v : xticks) {
     const int x = px(v);
     c.line(x, top, x, bottom, kGrid);

@@ -3,8 +3,10 @@
 // checkpoint stays loadable; the collapse monitors read what they claim.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 
@@ -12,6 +14,8 @@
 #include "facebench/pretrain/health.h"
 #include "facebench/pretrain/trainer.h"
 #include "tensor/ops.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace fb;
 namespace fs = std::filesystem;
@@ -130,4 +134,29 @@ TEST_CASE("collapse monitors: hard assignment entropy and mean pairwise cosine")
   // {e1, -e1}: one pair with cosine -1.
   Tensor opposite = from_vector<double>({1, 0, -3, 0}, {2, 2});
   CHECK(pretrain::mean_pairwise_cosine(opposite) == doctest::Approx(-1.0));
+}
+
+TEST_CASE("the learning-rate schedule scales with base_lr: warm-up start and final rate are fractions of the peak") {
+  for (const std::string opt : {"lars", "adamw"}) {
+    CAPTURE(opt);
+    pretrain::Config c = tiny_run("supervised");
+    c.optimizer = opt;
+    c.base_lr = opt == "adamw" ? 2e-3 : 0.6;
+    c.ref_batch = 16;  // batch 8: peak = base_lr / 2
+    c.epochs = 3;
+    const std::string dir = scratch_dir("schedule_" + opt);
+    pretrain::RunOptions o;
+    o.progress = false;
+    pretrain::run_pretraining(c, dir, o);
+    std::vector<double> lr;
+    std::ifstream log(dir + "/log.jsonl");
+    for (std::string line; std::getline(log, line);) lr.push_back(nlohmann::json::parse(line).at("lr").get<double>());
+    const double peak = c.base_lr / 2;
+    REQUIRE(lr.size() == 12);  // 32 images / batch 8 = 4 steps per epoch
+    CHECK(lr.front() == doctest::Approx(c.warmup_start_fraction * peak));
+    CHECK(*std::max_element(lr.begin(), lr.end()) == doctest::Approx(peak));
+    CHECK(lr.back() >= c.final_lr_fraction * peak);
+    CHECK(lr.back() < 0.05 * peak);
+    fs::remove_all(dir);
+  }
 }
