@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "nn/distributed/communicator.h"
+#include "nn/distributed/functional.h"
 #include "nn/init.h"
 #include "tensor/ops.h"
 
@@ -59,6 +61,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
     int64_t* n = num_batches_tracked.data<int64_t>();
     ++*n;
   }
+  if (is_training() && sync && sync->world_size() > 1)
+    return dist::sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, *sync);
   return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 

@@ -8,6 +8,10 @@
 
 namespace fb::nn {
 
+namespace dist {
+class Communicator;
+}
+
 struct Conv2dOptions {
   int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
   bool bias = true;
@@ -31,12 +35,16 @@ class ConvTranspose2d : public Module {
 };
 
 // Batch norm over the last (channel) dim: works for [N, H, W, C] and [N, C].
+// With `sync` set (a communicator of world size > 1), training-mode
+// statistics are those of the union of all ranks' batches (synchronised batch
+// norm, nn/distributed/functional.h); see dist::convert_sync_batchnorm.
 class BatchNorm : public Module {
  public:
   explicit BatchNorm(int64_t features, double eps = 1e-5, double momentum = 0.1);
   Tensor forward(const Tensor& x) override;
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   double eps, momentum;
+  std::shared_ptr<dist::Communicator> sync;
 };
 using BatchNorm2d = BatchNorm;
 using BatchNorm1d = BatchNorm;

@@ -1,0 +1,171 @@
+// nn/distributed in one process: the single-process communicator, the
+// backends' errors when not built, bucketed gradient averaging, synchronised
+// batch norm (world size 1 equals batch norm; f64 gradcheck), the
+// differentiable all-gather, and the loader's sharding by batch (the ranks'
+// rows of every batch are exactly the one-process batch). The multi-process
+// runs are in tests/scripts/pretrain_distributed.sh (mpirun -np 2).
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "autograd/engine.h"
+#include "autograd/gradcheck.h"
+#include "facebench/data/loader.h"
+#include "facebench/data/synthetic.h"
+#include "nn/distributed/communicator.h"
+#include "nn/distributed/functional.h"
+#include "nn/functional.h"
+#include "nn/layers.h"
+#include "tensor/ops.h"
+#include "tensor/random.h"
+
+using namespace fb;
+namespace dist = fb::nn::dist;
+
+namespace {
+double max_rel(const Tensor& a, const Tensor& b) {
+  auto x = a.to(DType::f64).to_vector<double>(), y = b.to(DType::f64).to_vector<double>();
+  REQUIRE(x.size() == y.size());
+  double m = 0;
+  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::abs(x[i] - y[i]) / (std::abs(y[i]) + 1e-8));
+  return m;
+}
+}  // namespace
+
+TEST_CASE("distributed: the single-process communicator is world 1 and its collectives keep values") {
+  auto c = dist::make_communicator("none");
+  CHECK(c->rank() == 0);
+  CHECK(c->world_size() == 1);
+  CHECK(c->backend() == "none");
+  Tensor t = from_vector<float>({1, 2, 3}, {3});
+  c->all_reduce(t, dist::ReduceOp::Average);
+  c->broadcast(t, 0);
+  CHECK(t.to_vector<float>() == std::vector<float>{1, 2, 3});
+  Tensor g = c->all_gather(t);
+  CHECK(g.shape() == Shape{3});
+  CHECK(!g.same(t));
+  CHECK(c->all_reduce_scalar(2.5) == 2.5);
+  CHECK_THROWS_WITH_AS(c->broadcast(t, 1), doctest::Contains("root 1"), fb::Error);
+  CHECK_THROWS_WITH_AS(dist::make_communicator("gloo"), doctest::Contains("unknown backend 'gloo'"), fb::Error);
+  c->barrier();
+}
+
+TEST_CASE("distributed: a backend missing from the build is a clear error") {
+  if (!dist::mpi_available())
+    CHECK_THROWS_WITH_AS(dist::make_communicator("mpi"), doctest::Contains("needs MPI"), fb::Error);
+  if (!dist::nccl_available())
+    CHECK_THROWS_WITH_AS(dist::make_communicator("nccl"), doctest::Contains("needs NCCL"), fb::Error);
+}
+
+TEST_CASE("distributed: gradient averaging with world size 1 leaves gradients as they are") {
+  auto c = dist::make_communicator("none");
+  Tensor a = ones({4}), b = ones({2, 3});
+  a.set_grad(full({4}, 3.0));
+  b.set_grad(full({2, 3}, -1.0));
+  dist::all_reduce_gradients(*c, {a, b, Tensor()}, 8);
+  CHECK(a.grad().to_vector<float>() == std::vector<float>(4, 3.0f));
+  CHECK(b.grad().to_vector<float>() == std::vector<float>(6, -1.0f));
+}
+
+TEST_CASE("distributed: sync batch norm in one process equals batch norm (forward, backward, running stats)") {
+  auto c = dist::make_communicator("none");
+  for (DType dt : {DType::f64, DType::f32}) {
+    Generator gen(7);
+    Tensor x0 = randn({4, 3, 3, 5}, gen).to(dt);
+    Tensor w0 = randn({5}, gen).to(dt), b0 = randn({5}, gen).to(dt), r = randn({4, 3, 3, 5}, gen).to(dt);
+    auto run = [&](bool sync) {
+      Tensor x = x0.clone().set_requires_grad(true), w = w0.clone().set_requires_grad(true),
+             b = b0.clone().set_requires_grad(true);
+      Tensor rm = zeros({5}, dt), rv = ones({5}, dt);
+      Tensor y = sync ? dist::sync_batch_norm(x, w, b, rm, rv, 0.1, 1e-5, *c)
+                      : fb::batch_norm(x, w, b, rm, rv, true, 0.1, 1e-5);
+      autograd::backward(fb::sum(fb::mul(y, r)));
+      return std::vector<Tensor>{y.detach(), x.grad(), w.grad(), b.grad(), rm, rv};
+    };
+    auto plain = run(false), synced = run(true);
+    const double tol = dt == DType::f64 ? 1e-10 : 2e-5;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      INFO("output " << i << " dtype " << dtype_name(dt));
+      CHECK(max_rel(synced[i], plain[i]) < tol);
+    }
+  }
+}
+
+TEST_CASE("gradcheck: sync_batch_norm (world size 1) in f64") {
+  auto c = dist::make_communicator("none");
+  Generator gen(3);
+  std::vector<Tensor> in{randn({6, 4}, gen, DType::f64).set_requires_grad(true),
+                         randn({4}, gen, DType::f64).set_requires_grad(true),
+                         randn({4}, gen, DType::f64).set_requires_grad(true)};
+  auto r = autograd::gradcheck(
+      [&](const std::vector<Tensor>& v) { return dist::sync_batch_norm(v[0], v[1], v[2], {}, {}, 0.1, 1e-5, *c); },
+      in);
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
+TEST_CASE("distributed: convert_sync_batchnorm reaches every BatchNorm of a model") {
+  auto c = dist::make_communicator("none");
+  auto seq = std::make_shared<nn::Sequential>();
+  seq->add(std::make_shared<nn::Linear>(3, 4));
+  seq->add(std::make_shared<nn::BatchNorm>(4));
+  auto inner = std::make_shared<nn::Sequential>();
+  inner->add(std::make_shared<nn::BatchNorm>(4));
+  seq->add(inner);
+  CHECK(dist::convert_sync_batchnorm(*seq, c) == 2);
+  CHECK(dist::convert_sync_batchnorm(*seq, nullptr) == 2);
+}
+
+TEST_CASE("distributed: the differentiable all-gather with world size 1 passes gradients through") {
+  auto c = dist::make_communicator("none");
+  Tensor x = from_vector<float>({1, 2, 3, 4}, {2, 2}).set_requires_grad(true);
+  Tensor y = dist::all_gather(x, *c);
+  autograd::backward(fb::sum(fb::mul(y, y)));
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{2, 4, 6, 8});
+}
+
+TEST_CASE("loader: sharding by batch gives each rank its consecutive rows of the one-process batch") {
+  synth::Config s;
+  s.identities = 5;
+  s.per_identity = 4;
+  s.size = 32;
+  auto ds = std::make_shared<data::SyntheticDataset>(s, true);
+  auto pipe = std::make_shared<const data::Pipeline>(data::face_pipeline(16, 0.5f, 10.0f, 0.1f));
+  data::LoaderOptions o;
+  o.batch_size = 6;
+  o.workers = 0;
+  o.seed = 11;
+  auto batches = [&](int rank, int world) {
+    data::LoaderOptions lo = o;
+    lo.rank = rank;
+    lo.world_size = world;
+    lo.shard_batches = world > 1;
+    data::Loader l(ds, pipe, lo);
+    std::vector<data::Batch> out;
+    data::Batch b;
+    for (int e = 0; e < 2; ++e)
+      while (l.next(b)) out.push_back(b);
+    return out;
+  };
+  auto one = batches(0, 1);
+  REQUIRE(one.size() == 6);  // 20 images, batch 6, drop_last: 3 per epoch
+  for (int world : {2, 3}) {
+    std::vector<std::vector<data::Batch>> ranks;
+    for (int r = 0; r < world; ++r) ranks.push_back(batches(r, world));
+    for (size_t k = 0; k < one.size(); ++k) {
+      const int64_t local = 6 / world;
+      for (int r = 0; r < world; ++r) {
+        const auto& b = ranks[size_t(r)][k];
+        REQUIRE(b.size() == local);
+        for (int64_t i = 0; i < local; ++i) CHECK(b.samples[size_t(i)] == one[k].samples[size_t(r * local + i)]);
+        // Same augmentation: the pixels are the one-process batch's rows.
+        Tensor mine = b.views[0], whole = one[k].views[0].slice(0, r * local, (r + 1) * local);
+        CHECK(max_rel(mine, whole) == 0.0);
+      }
+    }
+  }
+  data::LoaderOptions bad = o;
+  bad.world_size = 4;
+  bad.rank = 1;
+  bad.shard_batches = true;
+  CHECK_THROWS_WITH_AS(data::Loader(ds, pipe, bad), doctest::Contains("does not split evenly"), fb::Error);
+}
