@@ -49,7 +49,13 @@ Loader::Loader(DatasetPtr dataset, std::shared_ptr<const Pipeline> pipeline, Loa
   FB_CHECK(ds_->size() > 0, "loader: dataset '", ds_->name(), "' is empty");
   if (!opt_.allocator) opt_.allocator = default_batch_allocator();
   problems_ = std::make_shared<ProblemLog>(opt_.on_error);
-  const int64_t per_rank = (ds_->size() + opt_.world_size - 1) / opt_.world_size;
+  if (opt_.shard_batches) {
+    FB_CHECK(opt_.batch_size % opt_.world_size == 0, "loader: the global batch of ", opt_.batch_size,
+             " does not split evenly over ", opt_.world_size, " ranks");
+    FB_CHECK(opt_.drop_last, "loader: sharding by batch needs drop_last");
+  }
+  const int64_t per_rank =
+      opt_.shard_batches ? ds_->size() : (ds_->size() + opt_.world_size - 1) / opt_.world_size;
   per_epoch_ = opt_.drop_last ? per_rank / opt_.batch_size : (per_rank + opt_.batch_size - 1) / opt_.batch_size;
   FB_CHECK(per_epoch_ > 0, "loader: ", per_rank, " samples per rank make no batch of ", opt_.batch_size,
            " (drop_last is on)");
@@ -74,7 +80,8 @@ std::shared_ptr<const std::vector<int64_t>> Loader::order_for(int64_t epoch) {
   auto it = orders_.find(epoch);
   if (it != orders_.end()) return it->second;
   auto o = std::make_shared<const std::vector<int64_t>>(
-      epoch_order(ds_->size(), opt_.seed, epoch, opt_.shuffle, opt_.rank, opt_.world_size));
+      opt_.shard_batches ? epoch_order(ds_->size(), opt_.seed, epoch, opt_.shuffle, 0, 1)
+                         : epoch_order(ds_->size(), opt_.seed, epoch, opt_.shuffle, opt_.rank, opt_.world_size));
   // Keep only epochs still in flight (at most two: prefetch crosses one boundary).
   while (!orders_.empty() && orders_.begin()->first < next_deliver_ / per_epoch_) orders_.erase(orders_.begin());
   orders_[epoch] = o;
@@ -84,7 +91,12 @@ std::shared_ptr<const std::vector<int64_t>> Loader::order_for(int64_t epoch) {
 Batch Loader::build(int64_t g, std::vector<Problem>& skipped) {
   const int64_t epoch = g / per_epoch_, bi = g % per_epoch_;
   auto order = order_for(epoch);
-  const int64_t lo = bi * opt_.batch_size, hi = std::min<int64_t>(lo + opt_.batch_size, int64_t(order->size()));
+  int64_t lo = bi * opt_.batch_size, hi = std::min<int64_t>(lo + opt_.batch_size, int64_t(order->size()));
+  if (opt_.shard_batches) {  // this rank's rows of the global batch
+    const int64_t local = opt_.batch_size / opt_.world_size;
+    lo += opt_.rank * local;
+    hi = lo + local;
+  }
   const int64_t n = ds_->size();
   std::vector<Sample> samples;
   std::vector<std::vector<View>> rows;

@@ -46,6 +46,12 @@ struct LoaderOptions {
   bool drop_last = true;     // drop the epoch's last, incomplete batch
   uint64_t seed = 0;
   int rank = 0, world_size = 1;
+  // Sharding by batch (data parallel with global-batch semantics): the epoch's
+  // batches are exactly those one process reads with batch_size, and rank r
+  // receives rows [r * b, (r + 1) * b) of each, b = batch_size / world_size
+  // (batch_size must divide evenly; drop_last only). Off: the sampler-style
+  // sharding described above, batch_size per rank.
+  bool shard_batches = false;
   OnError on_error = OnError::Fail;
   CollateOptions collate;
   std::shared_ptr<BatchAllocator> allocator;  // null: default_batch_allocator()
