@@ -245,7 +245,8 @@ void run_train_bench(const TrainArgs& a) {
 }  // namespace
 
 void register_bench_command(CLI::App& app) {
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: kernels vs OpenBLAS/oneDNN, ResNet training throughput");
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Benchmarks: kernels vs OpenBLAS/oneDNN, ResNet training throughput, all-reduce bandwidth");
   bench->require_subcommand(1);
 
   auto k = std::make_shared<KernelArgs>();
@@ -273,6 +274,8 @@ void register_bench_command(CLI::App& app) {
   tc->add_option("--json", t->json, "Write the results as JSON");
   tc->add_option("--device", t->device, "cpu | cuda")->capture_default_str();
   tc->callback([t] { run_train_bench(*t); });
+
+  register_bench_allreduce(*bench);
 }
 
 }  // namespace fb::cli

@@ -14,6 +14,7 @@ void register_synth_command(CLI::App& app);    // synth_command.cpp
 void register_data_command(CLI::App& app);     // data_command.cpp
 void register_convert_command(CLI::App& app);  // convert_command.cpp
 void register_bench_command(CLI::App& app);    // bench_command.cpp
+void register_bench_allreduce(CLI::App& bench);  // bench_allreduce.cpp (a `bench` subcommand)
 void register_eval_command(CLI::App& app);     // eval_command.cpp
 void register_reproduce_command(CLI::App& app);  // reproduce_command.cpp
 void register_embed_command(CLI::App& app);    // embed_command.cpp

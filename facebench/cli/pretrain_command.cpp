@@ -13,7 +13,8 @@ namespace fb::cli {
 
 void register_pretrain_command(CLI::App& app) {
   struct Args {
-    std::string preset = "smoke", config_file, out;
+    std::string preset = "smoke", config_file, out, dist = "none";
+    double bucket_mb = 25;
     bool resume = false;
     pretrain::Config c;  // fields set on the command line
   };
@@ -25,6 +26,14 @@ void register_pretrain_command(CLI::App& app) {
   cmd->add_option("--config", a->config_file, "JSON file of hyper-parameters (applied over the preset)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Run folder: config.json, log.jsonl, checkpoints, backbone.safetensors")->required();
+  cmd->add_option("--dist", a->dist,
+                  "Data parallel over the ranks of mpirun/srun: none (one process), mpi (CPU processes) or nccl (GPUs); "
+                  "--batch stays the global batch")
+      ->check(CLI::IsMember({"none", "mpi", "nccl"}))
+      ->capture_default_str();
+  cmd->add_option("--bucket-mb", a->bucket_mb, "Data parallel: gradients are averaged in buckets of this many MB")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "Continue the run in --out from its last checkpoint (uses its saved config)");
   // Command-line values override the preset and the config file; only the
   // options given are applied (CLI11 counts them).
@@ -47,6 +56,7 @@ void register_pretrain_command(CLI::App& app) {
   cmd->add_option("--seed", c.seed, "Seed of data, augmentation and initialisation");
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: every epoch)");
   cmd->add_option("--max-steps", c.max_steps, "Stop after this many steps");
+  cmd->add_option("--sync-bn", c.sync_bn, "Data parallel: batch-norm statistics over the global batch (true|false)");
   cmd->callback([a, cmd] {
     pretrain::Config cfg = pretrain::preset(a->preset);
     if (!a->config_file.empty()) {
@@ -66,12 +76,25 @@ void register_pretrain_command(CLI::App& app) {
         {"--small-res", "small_res"}, {"--local-crops", "n_local"}, {"--epochs", "epochs"}, {"--batch", "batch"},
         {"--optimizer", "optimizer"}, {"--base-lr", "base_lr"}, {"--prototypes", "prototypes"},
         {"--workers", "workers"}, {"--seed", "seed"}, {"--checkpoint-every", "checkpoint_every"},
-        {"--max-steps", "max_steps"}};
+        {"--max-steps", "max_steps"}, {"--sync-bn", "sync_bn"}};
     for (auto [flag, key] : flags)
       if (cmd->count(flag)) merged[key] = given[key];
     cfg = pretrain::from_json(merged);
     if (cfg.method == "supervised" && !cmd->count("--data")) cfg.data = "synth:curated";
-    auto r = pretrain::run_pretraining(cfg, a->out, a->resume, a->resume ? a->c.max_steps : 0);
+    pretrain::RunOptions ro;
+    ro.resume = a->resume;
+    ro.max_steps = a->resume ? a->c.max_steps : 0;
+    ro.comm = nn::dist::make_communicator(a->dist);
+    ro.grad_bucket_mb = a->bucket_mb;
+    const bool lead = ro.comm->rank() == 0;
+    if (lead && ro.comm->world_size() > 1)
+      std::fprintf(stderr, "data parallel: %d ranks (%s), %lld images per rank of each global batch of %lld\n",
+                   ro.comm->world_size(), a->dist.c_str(), static_cast<long long>(cfg.batch / ro.comm->world_size()),
+                   static_cast<long long>(cfg.batch));
+    auto r = pretrain::run_pretraining(cfg, a->out, ro);
+    ro.comm.reset();
+    nn::dist::finalize();
+    if (!lead) return;
     std::printf("pretrain %s: %lld steps, loss %.4f (first epoch) -> %.4f (last epoch), %.1f img/s, waited for data "
                 "%.1f%% of the time\nwrote %s/backbone.safetensors\n",
                 cfg.method.c_str(), static_cast<long long>(r.steps), r.first_loss, r.last_loss, r.images_per_second,

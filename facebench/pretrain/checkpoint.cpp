@@ -21,6 +21,7 @@ void save_checkpoint(const std::string& dir, const TrainingState& s) {
                                           {"step", std::to_string(s.step)},
                                           {"epoch", std::to_string(s.epoch)},
                                           {"batch", std::to_string(s.batch)},
+                                          {"world_size", std::to_string(s.world_size)},
                                           {"config", s.config_json}};
   // The latest becomes the previous before the new one is renamed into place.
   std::error_code ec;
@@ -38,6 +39,7 @@ static TrainingState read(const std::string& path) {
     s.epoch = std::stoll(meta.at("epoch"));
     s.batch = std::stoll(meta.at("batch"));
     s.config_json = meta.at("config");
+    if (meta.count("world_size")) s.world_size = std::stoll(meta.at("world_size"));  // older files: 1
   } catch (const std::exception&) {
     FB_FAIL(path, ": checkpoint metadata is incomplete (step, epoch, batch, config)");
   }

@@ -15,6 +15,7 @@ struct TrainingState {
   int64_t step = 0;        // optimizer steps done
   int64_t epoch = 0;       // loader position: the next batch to read
   int64_t batch = 0;
+  int64_t world_size = 1;  // data-parallel ranks that wrote it (a resume needs the same)
   nn::NamedTensors model;  // state_dict of the PretrainModel
   nn::NamedTensors optim;  // Optimizer::state()
   nn::NamedTensors extra;  // Method::extra_state()

@@ -17,7 +17,7 @@ namespace fb::pretrain {
   X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr_fraction) X(warmup_start_fraction) X(weight_decay) X(momentum)      \
   X(warmup_epochs) X(grad_clip) X(proj_hidden) X(proj_out) X(prototypes) X(temperature) X(sinkhorn_eps)      \
   X(sinkhorn_iters) X(freeze_prototypes_iters) X(queue) X(key_momentum) X(contrastive_temperature)           \
-  X(supervised_loss) X(arcface_s) X(arcface_m) X(seed) X(workers) X(checkpoint_every) X(max_steps)
+  X(supervised_loss) X(arcface_s) X(arcface_m) X(sync_bn) X(seed) X(workers) X(checkpoint_every) X(max_steps)
 
 nlohmann::json to_json(const Config& c) {
   nlohmann::json j;

@@ -45,6 +45,9 @@ struct Config {
   // Supervised.
   std::string supervised_loss = "softmax";  // softmax | arcface
   double arcface_s = 64.0, arcface_m = 0.5;
+  // Data parallel (--dist mpi|nccl): batch norm statistics over the global
+  // batch, as the paper's code trained (ignored in a single process).
+  bool sync_bn = true;
   // Run.
   uint64_t seed = 0;
   int workers = 2;

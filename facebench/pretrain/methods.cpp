@@ -6,6 +6,7 @@
 #include "facebench/pretrain/health.h"
 #include "facebench/pretrain/losses.h"
 #include "kernels/contrastive.h"
+#include "nn/distributed/functional.h"
 #include "tensor/ops.h"
 
 namespace fb::pretrain {
@@ -68,7 +69,7 @@ class Swav : public Method {
     std::vector<Tensor> codes;
     {
       autograd::NoGradGuard ng;
-      for (int a : o.assign_views) codes.push_back(kernels::sinkhorn(scores[a].detach(), o.sinkhorn_eps, o.sinkhorn_iters));
+      for (int a : o.assign_views) codes.push_back(codes_of(scores[a].detach(), o));
     }
     // Collapse monitors. Sinkhorn spreads the codes evenly over the prototypes
     // whatever the embeddings are, so the codes' own entropy cannot show a
@@ -90,6 +91,15 @@ class Swav : public Method {
   }
 
  private:
+  // Sinkhorn's equipartition is over the global batch: across ranks, the
+  // scores of all ranks are gathered (in rank order, i.e. global batch order),
+  // balanced as one, and this rank keeps its own rows.
+  Tensor codes_of(const Tensor& scores, const SwavLossOptions& o) {
+    if (!distributed()) return kernels::sinkhorn(scores, o.sinkhorn_eps, o.sinkhorn_iters);
+    const int64_t rows = scores.size(0), r = comm_->rank();
+    Tensor all = kernels::sinkhorn(comm_->all_gather(scores), o.sinkhorn_eps, o.sinkhorn_iters);
+    return all.slice(0, r * rows, (r + 1) * rows).contiguous();
+  }
   void normalize_prototypes() {
     autograd::NoGradGuard ng;
     Tensor& w = model_.prototypes->weight;
@@ -141,9 +151,11 @@ class Moco : public Method {
     };
     update(*model_.key_backbone, *model_.backbone);
     update(*model_.key_head, *model_.head);
-    // Enqueue the newest keys over the oldest.
-    const int64_t n = last_keys_.size(0), m = queue_.size(0);
-    for (int64_t i = 0; i < n; ++i) copy_into(queue_.select(0, (ptr_ + i) % m), last_keys_.select(0, i));
+    // Enqueue the newest keys over the oldest: the whole global batch's, in
+    // its order, so that every rank holds the queue one process would.
+    Tensor keys = distributed() ? comm_->all_gather(last_keys_) : last_keys_;
+    const int64_t n = keys.size(0), m = queue_.size(0);
+    for (int64_t i = 0; i < n; ++i) copy_into(queue_.select(0, (ptr_ + i) % m), keys.select(0, i));
     ptr_ = (ptr_ + n) % m;
   }
 
@@ -174,6 +186,12 @@ class SimClr : public Method {
     FB_CHECK(b.views.size() >= 2, "simclr: needs two views per image");
     auto f = features({b.views[0], b.views[1]}, *model_.backbone);
     Tensor z1 = l2_normalize(model_.head->forward(f[0])), z2 = l2_normalize(model_.head->forward(f[1]));
+    // Across ranks every rank scores the whole global batch (its negatives),
+    // and the gather's backward routes each rank its rows' gradient.
+    if (distributed()) {
+      z1 = nn::dist::all_gather(z1, *comm_);
+      z2 = nn::dist::all_gather(z2, *comm_);
+    }
     {
       // Instance discrimination accuracy: each view's nearest other view is its partner.
       autograd::NoGradGuard ng;

@@ -10,6 +10,7 @@
 #include "facebench/data/pipeline.h"
 #include "facebench/pretrain/config.h"
 #include "facebench/pretrain/model.h"
+#include "nn/distributed/communicator.h"
 
 namespace fb::pretrain {
 
@@ -28,6 +29,10 @@ class Method {
   virtual void load_extra_state(const nn::NamedTensors&) {}
   // Numbers worth logging from the last loss() (e.g. code entropy).
   const std::map<std::string, double>& stats() const { return stats_; }
+  // Data parallel: this rank's batch is its rows of the global batch, and
+  // what spans the global batch (SwAV's Sinkhorn, MoCo's queue, SimCLR's
+  // negatives) goes through the communicator. Null: one process.
+  void set_communicator(nn::dist::CommunicatorPtr c) { comm_ = std::move(c); }
 
  protected:
   // Backbone features of every view, running views of equal size together
@@ -36,6 +41,8 @@ class Method {
   const Config& cfg_;
   PretrainModel& model_;
   std::map<std::string, double> stats_;
+  nn::dist::CommunicatorPtr comm_;
+  bool distributed() const { return comm_ && comm_->world_size() > 1; }
 };
 
 std::unique_ptr<Method> make_method(const Config& c, PretrainModel& m);

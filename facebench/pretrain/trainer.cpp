@@ -18,6 +18,7 @@
 #include "facebench/pretrain/health.h"
 #include "facebench/pretrain/methods.h"
 #include "nn/checkpoint/safetensors.h"
+#include "nn/distributed/functional.h"
 #include "nn/optim.h"
 
 namespace fb::pretrain {
@@ -71,15 +72,27 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   namespace fs = std::filesystem;
   const bool resume = o.resume;
   const int64_t max_steps_override = o.max_steps;
+  const nn::dist::CommunicatorPtr comm = o.comm ? o.comm : nn::dist::make_communicator("none");
+  const int rank = comm->rank(), world = comm->world_size();
+  const bool lead = rank == 0;  // the rank that writes files and prints
   TrainingState state;
   if (resume) {
     state = load_checkpoint(out);
     cfg = from_json(nlohmann::json::parse(state.config_json));
+    FB_CHECK(state.world_size == world, "pretrain --resume: the checkpoint in ", out, " was written by ",
+             state.world_size, " rank(s) and this run has ", world,
+             "; resume with the same world size (mpirun -np ", state.world_size, ")");
   }
   if (max_steps_override > 0) cfg.max_steps = max_steps_override;
   validate(cfg);
-  fs::create_directories(out);
-  if (!resume) std::ofstream(out + "/config.json") << to_json(cfg).dump(2) << "\n";
+  FB_CHECK(cfg.batch % world == 0, "pretrain: the global batch (", cfg.batch, ") must split evenly over ", world,
+           " ranks");
+  FB_CHECK(comm->device().is_cpu(), "pretrain: the trainer runs on the CPU; the ", comm->backend(),
+           " backend reduces tensors on ", comm->device().str(), " (use --dist mpi)");
+  if (lead) {
+    fs::create_directories(out);
+    if (!resume) std::ofstream(out + "/config.json") << to_json(cfg).dump(2) << "\n";
+  }
 
   auto dataset = make_dataset(cfg);
   auto pipeline = std::make_shared<const data::Pipeline>(make_pipeline(cfg));
@@ -88,6 +101,9 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   lo.workers = cfg.workers;
   lo.seed = cfg.seed;
   lo.on_error = data::OnError::Skip;
+  lo.rank = rank;
+  lo.world_size = world;
+  lo.shard_batches = true;  // this rank's rows of the one-process batches
   data::Loader loader(dataset, pipeline, lo, data::LoaderState{state.epoch, state.batch});
   const int64_t per_epoch = loader.batches_per_epoch();
   FB_CHECK(per_epoch > 0, "pretrain: the data set (", dataset->size(), " images) is smaller than one batch (",
@@ -97,7 +113,9 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   nn::manual_seed(cfg.seed);
   PretrainModel model(cfg, cfg.identities);
   model.train();
+  if (world > 1 && cfg.sync_bn) nn::dist::convert_sync_batchnorm(model, comm);
   auto method = make_method(cfg, model);
+  method->set_communicator(comm);
   const double scale = static_cast<double>(cfg.batch) / cfg.ref_batch;  // linear scaling rule
   auto opt = make_optimizer(cfg, model, cfg.base_lr * scale);
   const nn::NamedTensors params = model.trainable();  // checked, clipped and logged each step
@@ -109,12 +127,25 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
                  static_cast<long long>(state.step), static_cast<long long>(state.epoch),
                  static_cast<long long>(state.batch));
   }
+  if (world > 1) {
+    // Every rank starts from rank 0's weights and statistics (a resumed run
+    // read the same checkpoint on every rank, so this changes nothing there).
+    std::vector<Tensor> all;
+    for (auto& [n, t] : model.state_dict()) all.push_back(t);
+    nn::dist::broadcast_tensors(*comm, all, 0);
+  }
+  std::vector<Tensor> param_list;
+  for (auto& [n, t] : params) param_list.push_back(t);
+  const size_t bucket_bytes = static_cast<size_t>(std::max(o.grad_bucket_mb, 0.0) * (1 << 20));
 
   const int64_t total = cfg.epochs * per_epoch;
   const int64_t stop = cfg.max_steps > 0 ? std::min(total, cfg.max_steps) : total;
-  std::ofstream log(out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
+  std::ofstream log;
+  if (lead) log.open(out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
   auto save = [&](int64_t step) {
+    if (!lead) return;
     TrainingState s;
+    s.world_size = world;
     s.step = step;
     auto pos = loader.state();
     s.epoch = pos.epoch;
@@ -129,7 +160,7 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   RunSummary summary;
   int64_t step = state.step;
   std::optional<app::Progress> bar;
-  if (o.progress) {
+  if (o.progress && lead) {
     bar.emplace(cfg.method + " " + cfg.arch, stop, "step");
     bar->update(step);
   }
@@ -155,7 +186,8 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
                                        cfg.warmup_start_fraction * peak, cfg.final_lr_fraction * peak);
     opt->set_lr(lr);
     Tensor loss = method->loss(batch, step);
-    double value = loss.item();
+    // The global batch's loss: the mean of the ranks' (equal-sized) shares.
+    double value = world > 1 ? comm->all_reduce_scalar(loss.item(), nn::dist::ReduceOp::Average) : loss.item();
     if (!std::isfinite(value))
       FB_FAIL("pretrain: the loss became ", value, " at step ", step + 1, " (epoch ", batch.epoch + 1,
               "); the last good checkpoint is ", last_good_checkpoint(out), " - lower the learning rate and --resume");
@@ -163,6 +195,8 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
     autograd::backward(loss);
     if (o.after_backward) o.after_backward(step, params);
     method->before_step(step);
+    // Data parallel: the gradient of the global batch's loss on every rank.
+    if (world > 1) nn::dist::all_reduce_gradients(*comm, param_list, bucket_bytes);
     // A NaN/inf gradient with a finite loss (an overflow inside backward)
     // would silently poison every weight it reaches: stop before the step.
     const double grad_norm = gradient_norm(params);
@@ -174,11 +208,11 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
     ++step;
     epoch_loss += value;
     ++epoch_steps;
-    images += batch.size();
+    images += batch.size() * world;
 
     nlohmann::json rec{{"step", step}, {"epoch", batch.epoch}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm}};
     for (auto& [k, v] : method->stats()) rec[k] = v;
-    log << rec.dump() << "\n";
+    if (lead) log << rec.dump() << "\n";
     char status[96];
     std::snprintf(status, sizeof status, "epoch %lld loss %.4f lr %.4g", static_cast<long long>(batch.epoch + 1),
                   value, lr);
@@ -189,10 +223,11 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
     if (first_epoch) summary.first_loss = epoch_loss / epoch_steps;
     summary.last_loss = epoch_loss / epoch_steps;
   }
-  log.flush();
+  if (lead) log.flush();
   save(step);
   if (bar) bar->finish();
-  checkpoint::save_safetensors(out + "/backbone.safetensors", model.backbone->state_dict(),
+  if (lead)
+    checkpoint::save_safetensors(out + "/backbone.safetensors", model.backbone->state_dict(),
                                {{"arch", cfg.arch}, {"width", std::to_string(cfg.width)},
                                 {"small_input", cfg.small_input ? "1" : "0"}, {"method", cfg.method}});
   auto stats = loader.stats();

@@ -11,10 +11,15 @@
 //   c.method = "swav";
 //   c.data = "synth:uncurated";
 //   fb::pretrain::run_pretraining(c, "runs/swav");   // writes runs/swav/backbone.safetensors
+//
+// Data parallel: RunOptions::comm (e.g. nn::dist::make_communicator("mpi"))
+// under `mpirun -np N`; the run is then the one-process run of the same
+// global batch, split over N ranks.
 #include <functional>
 #include <string>
 
 #include "facebench/pretrain/config.h"
+#include "nn/distributed/communicator.h"
 #include "nn/module.h"
 
 namespace fb::pretrain {
@@ -34,6 +39,15 @@ struct RunOptions {
   // applied, with the step number and the trainable parameters (instrumentation
   // and fault-injection tests).
   std::function<void(int64_t step, const nn::NamedTensors& params)> after_backward;
+  // Data parallel (null or world size 1: one process). Each rank reads its
+  // cfg.batch / world_size rows of every global batch of cfg.batch; rank 0's
+  // parameters and buffers are broadcast at the start; gradients are averaged
+  // in buckets of grad_bucket_mb after backward; batch norm is synchronised
+  // when cfg.sync_bn; SwAV's Sinkhorn, MoCo's queue and SimCLR's negatives
+  // span the global batch. Only rank 0 writes files and the progress line.
+  // A resume needs the world size the checkpoint was written with.
+  nn::dist::CommunicatorPtr comm;
+  double grad_bucket_mb = 25;
 };
 
 // Runs (or, when `o.resume`, continues) the run whose files live in `out_dir`.
