@@ -123,9 +123,10 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
     model.load_state_dict(state.model, true);
     opt->load_state(state.optim);
     method->load_extra_state(state.extra);
-    std::fprintf(stderr, "resuming %s at step %lld (epoch %lld, batch %lld)\n", out.c_str(),
-                 static_cast<long long>(state.step), static_cast<long long>(state.epoch),
-                 static_cast<long long>(state.batch));
+    if (lead)
+      std::fprintf(stderr, "resuming %s at step %lld (epoch %lld, batch %lld)\n", out.c_str(),
+                   static_cast<long long>(state.step), static_cast<long long>(state.epoch),
+                   static_cast<long long>(state.batch));
   }
   if (world > 1) {
     // Every rank starts from rank 0's weights and statistics (a resumed run
