@@ -41,7 +41,7 @@ class EmotionTask : public Task {
   Tensor loss(TaskHead&, const Tensor& out, const TaskArrays& a, const std::vector<int64_t>& rows) const override {
     std::vector<int64_t> all = classes_of(a), y;
     for (int64_t r : rows) y.push_back(all[static_cast<size_t>(r)]);
-    Tensor logits = out.slice(1, 0, kClasses);
+    Tensor logits = slice(out, 1, 0, kClasses);  // the free function: Tensor::slice records no gradient
     Tensor l = cross_entropy(logits, from_vector<int64_t>(y, {static_cast<int64_t>(y.size())}));
     if (!has_va(a)) return l;
     std::vector<float> va;

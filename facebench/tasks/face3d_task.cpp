@@ -74,7 +74,7 @@ class Face3dTask : public Task {
     const int64_t b = static_cast<int64_t>(rows.size()), k = a.points;
     Tensor xyz_target = from_vector<float>(xyz_rows(a, rows), {b, k * 3});
     Tensor pose_target = gather_rows(a.pose, 3, rows);
-    Tensor shape_loss = l1_loss(mul_scalar(out.slice(1, 0, k * 3), 1.0 / static_cast<double>(a.size)),
+    Tensor shape_loss = l1_loss(mul_scalar(slice(out, 1, 0, k * 3), 1.0 / static_cast<double>(a.size)),
                                 mul_scalar(xyz_target, 1.0 / static_cast<double>(a.size)));
     Tensor pose_loss = l1_loss(mul_scalar(slice(out, 1, k * 3, k * 3 + 3), 1.0 / 90), mul_scalar(pose_target, 1.0 / 90));
     return add(shape_loss, pose_loss);

@@ -17,7 +17,9 @@
 #include "facebench/tasks/runner.h"
 #include "facebench/tasks/task_model.h"
 #include "facebench/tasks/task_util.h"
+#include "autograd/engine.h"
 #include "tensor/error.h"
+#include "tensor/ops.h"
 
 using namespace fb;
 using namespace fb::tasks;
@@ -129,6 +131,40 @@ TEST_CASE("every task trains (loss falls) and reports finite metrics under its r
         CHECK(std::isfinite(last.metrics.at(m.key)));
       }
     }
+  }
+}
+
+TEST_CASE("every output a task's head produces receives a gradient from the task's loss") {
+  // A loss that cuts part of the head's output out of the graph (e.g. with the
+  // non-recording Tensor::slice) would leave that part untrained while the
+  // loss still falls on the rest; this catches it for every task.
+  for (const std::string& name : task_names()) {
+    CAPTURE(name);
+    TaskSettings ts;
+    ts.head_channels = 8;
+    ts.embedding = 16;
+    auto task = make_task(name, ts);
+    const TaskArrays& train = name == "au" ? tiny().video_train : tiny().curated_train;
+    auto net = load_backbone("scratch", narrow(), 1);
+    auto head = task->make_head(backbone_shape(*net), train);
+    head->train();
+    const std::vector<int64_t> rows = all_rows(train);
+    Tensor out0 = head->forward_features(backbone_features(*net, train.images, task->feature_kind()));
+    Generator gen(5);
+    Tensor out = ops::add(out0.detach(), ops::mul_scalar(randn(out0.shape(), gen, out0.dtype()), 0.1));
+    out.set_requires_grad(true);
+    autograd::backward(task->loss(*head, out, train, rows));
+    REQUIRE(out.grad().defined());
+    // Per output element (all dims but the batch): non-zero in some row.
+    const int64_t n = out.size(0), per_row = out.numel() / n;
+    auto g = out.grad().contiguous().to(DType::f64).to_vector<double>();
+    int64_t untouched = 0;
+    for (int64_t j = 0; j < per_row; ++j) {
+      bool any = false;
+      for (int64_t r = 0; r < n && !any; ++r) any = g[size_t(r * per_row + j)] != 0;
+      untouched += !any;
+    }
+    CHECK_MESSAGE(untouched == 0, untouched, " of ", per_row, " outputs per row get no gradient");
   }
 }
 
