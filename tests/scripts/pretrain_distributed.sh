@@ -2,8 +2,10 @@
 # Data-parallel pre-training over MPI: `mpirun -np 2 ... --dist mpi` for three
 # steps ends with the weights (and batch-norm statistics) of one process
 # running the same global batch and seed, within 1e-5 relative over the
-# backbone (see compare below), for supervised pre-training and for SwAV
-# (synchronised batch norm, Sinkhorn over the global batch, two local crops);
+# backbone (see compare below), for supervised pre-training, SwAV
+# (synchronised batch norm, Sinkhorn over the global batch, two local crops),
+# MoCo v2 (the queue fed the global batch's keys) and SimCLR (negatives over
+# the gathered global batch);
 # the same run with per-rank batch norm must fail the comparison (a control);
 # a 2-rank run resumed under mpirun continues to the same weights; resuming it
 # with another world size is refused.
@@ -74,7 +76,7 @@ PY
 
 common=(--preset smoke --config "$tmp/tiny.json" --arch resnet18 --width 0.125 --res 32 --small-res 16
         --identities 8 --per-identity 4 --batch 8 --seed 3)
-for method in supervised swav; do
+for method in supervised swav moco simclr; do
   args=("${common[@]}" --method "$method" --max-steps 3)
   [ "$method" = swav ] && args+=(--local-crops 2)
   "$facebench" pretrain "${args[@]}" --out "$tmp/$method-1" > "$tmp/$method-1.log" 2>&1 ||
