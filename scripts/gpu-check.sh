@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One check of the CUDA backend on a GPU machine (made for a lent H100: 16
-# cores, no network): configure with CUDA on (sm_90), build only test_cuda and
-# fb_cuda_bench, run the CUDA test suite, run the own-vs-cuBLAS/cuDNN kernel
+# cores, no network): configure with CUDA on (sm_90), build only test_cuda,
+# test_distributed and fb_cuda_bench, run the CUDA test suite, the NCCL
+# backend with world size 1 (when built), the own-vs-cuBLAS/cuDNN kernel
 # benchmark, and print a short table last. With $OUT set, logs and JSON go
 # there. Nothing is cached between runs; the whole script takes ~5 minutes.
 #
@@ -34,7 +35,7 @@ cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90 -DFB_BUILD_APP=OFF 
   { tail -30 "$build.configure.log"; say "FAILED: configure"; exit 1; }
 grep "facebench:" "$build.configure.log"
 say "build (-j$jobs)"
-cmake --build "$build" -j"$jobs" --target test_cuda fb_cuda_bench > "$build.build.log" 2>&1 ||
+cmake --build "$build" -j"$jobs" --target test_cuda test_distributed fb_cuda_bench > "$build.build.log" 2>&1 ||
   { grep -B2 -A10 -m5 "error" "$build.build.log"; tail -20 "$build.build.log"; say "FAILED: build"; exit 1; }
 say "built"
 
@@ -43,6 +44,18 @@ say "test_cuda"
 timeout 240 "$build/tests/test_cuda" 2>&1 | tee "$build.test.log" ${out:+"$out/test_cuda.log"} | grep -E -v "^$" | tail -80
 tests_rc=${PIPESTATUS[0]}
 say "test_cuda exit $tests_rc"
+
+# The NCCL backend with world size 1 (MPI singleton), when the build has it
+# (CUDA, MPI and nccl.h found: see "distributed backends" above).
+nccl_rc=0
+if grep -q "NCCL ON" "$build.configure.log"; then
+  say "test_distributed nccl (world size 1)"
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 FB_TEST_NCCL=1 timeout 120 \
+    "$build/tests/test_distributed" "--test-case=nccl:*" 2>&1 | tee ${out:+"$out/test_nccl.log"} | tail -4
+  nccl_rc=${PIPESTATUS[0]}
+else
+  say "NCCL backend not built (needs libopenmpi-dev and nccl.h): skipped"
+fi
 
 bench_rc=0
 say "fb_cuda_bench"
@@ -53,6 +66,6 @@ bench_rc=${PIPESTATUS[0]}
 echo
 echo "================ gpu-check summary ($(($(date +%s) - t0)) s) ================"
 grep -E "^\[doctest\] (test cases|assertions)" "$build.test.log" || echo "(no doctest summary: see above)"
-echo "test_cuda exit: $tests_rc   fb_cuda_bench exit: $bench_rc"
+echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc"
 grep -E "^(device|problem|gemm|conv3x3)" "$build.bench.log" || true
-[ "$tests_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]
+[ "$tests_rc" -eq 0 ] && [ "$nccl_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]

@@ -1,17 +1,15 @@
 // nn/distributed in one process: the single-process communicator, the
 // backends' errors when not built, bucketed gradient averaging, synchronised
 // batch norm (world size 1 equals batch norm; f64 gradcheck), the
-// differentiable all-gather, and the loader's sharding by batch (the ranks'
-// rows of every batch are exactly the one-process batch). The multi-process
-// runs are in tests/scripts/pretrain_distributed.sh (mpirun -np 2).
+// differentiable all-gather. Across ranks: mpi_test.cpp (mpirun -np 2),
+// nccl_test.cpp (a GPU) and tests/scripts/pretrain_distributed.sh; the
+// loader's sharding by batch is in tests/data/loader_sharding_test.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "autograd/engine.h"
 #include "autograd/gradcheck.h"
-#include "facebench/data/loader.h"
-#include "facebench/data/synthetic.h"
 #include "nn/distributed/communicator.h"
 #include "nn/distributed/functional.h"
 #include "nn/functional.h"
@@ -121,51 +119,4 @@ TEST_CASE("distributed: the differentiable all-gather with world size 1 passes g
   Tensor y = dist::all_gather(x, *c);
   autograd::backward(fb::sum(fb::mul(y, y)));
   CHECK(x.grad().to_vector<float>() == std::vector<float>{2, 4, 6, 8});
-}
-
-TEST_CASE("loader: sharding by batch gives each rank its consecutive rows of the one-process batch") {
-  synth::Config s;
-  s.identities = 5;
-  s.per_identity = 4;
-  s.size = 32;
-  auto ds = std::make_shared<data::SyntheticDataset>(s, true);
-  auto pipe = std::make_shared<const data::Pipeline>(data::face_pipeline(16, 0.5f, 10.0f, 0.1f));
-  data::LoaderOptions o;
-  o.batch_size = 6;
-  o.workers = 0;
-  o.seed = 11;
-  auto batches = [&](int rank, int world) {
-    data::LoaderOptions lo = o;
-    lo.rank = rank;
-    lo.world_size = world;
-    lo.shard_batches = world > 1;
-    data::Loader l(ds, pipe, lo);
-    std::vector<data::Batch> out;
-    data::Batch b;
-    for (int e = 0; e < 2; ++e)
-      while (l.next(b)) out.push_back(b);
-    return out;
-  };
-  auto one = batches(0, 1);
-  REQUIRE(one.size() == 6);  // 20 images, batch 6, drop_last: 3 per epoch
-  for (int world : {2, 3}) {
-    std::vector<std::vector<data::Batch>> ranks;
-    for (int r = 0; r < world; ++r) ranks.push_back(batches(r, world));
-    for (size_t k = 0; k < one.size(); ++k) {
-      const int64_t local = 6 / world;
-      for (int r = 0; r < world; ++r) {
-        const auto& b = ranks[size_t(r)][k];
-        REQUIRE(b.size() == local);
-        for (int64_t i = 0; i < local; ++i) CHECK(b.samples[size_t(i)] == one[k].samples[size_t(r * local + i)]);
-        // Same augmentation: the pixels are the one-process batch's rows.
-        Tensor mine = b.views[0], whole = one[k].views[0].slice(0, r * local, (r + 1) * local);
-        CHECK(max_rel(mine, whole) == 0.0);
-      }
-    }
-  }
-  data::LoaderOptions bad = o;
-  bad.world_size = 4;
-  bad.rank = 1;
-  bad.shard_batches = true;
-  CHECK_THROWS_WITH_AS(data::Loader(ds, pipe, bad), doctest::Contains("does not split evenly"), fb::Error);
 }
