@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   cmake make g++ pkg-config libgomp1 doctest-dev libstb-dev libcli11-dev nlohmann-json3-dev libzip-dev \
-  libhdf5-dev > /dev/null
+  libhdf5-dev libturbojpeg0-dev > /dev/null
 # Open MPI: the MPI backend of nn/distributed (data-parallel training) and its mpirun test.
 $SUDO apt-get install -y -qq --no-install-recommends libopenmpi-dev openmpi-bin > /dev/null
 # Optional: PyTorch for the interoperability tests (they are skipped without it).

@@ -3,7 +3,9 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <atomic>
 #include <cctype>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -12,7 +14,63 @@
 
 #include "tensor/error.h"
 
+#ifdef FB_HAVE_TURBOJPEG
+#include <turbojpeg.h>
+#endif
+
 namespace fb::data {
+
+namespace {
+#ifdef FB_HAVE_TURBOJPEG
+std::atomic<int> g_jpeg_decoder{int(JpegDecoder::Turbo)};
+
+// One decompressor per thread (a tjhandle is not shareable between threads).
+struct TurboHandle {
+  tjhandle h = tjInitDecompress();
+  ~TurboHandle() {
+    if (h) tjDestroy(h);
+  }
+};
+
+// Decodes with libjpeg-turbo; false (the caller then uses stb_image) for
+// anything it reports as an error or a warning (damaged data, CMYK), so the
+// two paths accept and refuse the same files.
+bool turbo_decode(const unsigned char* b, size_t n, int want, Image8* out) {
+  thread_local TurboHandle t;
+  if (!t.h || n > size_t(ULONG_MAX)) return false;
+  int w = 0, h = 0, sub = 0, cs = 0;
+  if (tjDecompressHeader3(t.h, b, (unsigned long)n, &w, &h, &sub, &cs) != 0) return false;
+  if (w <= 0 || h <= 0 || int64_t(w) * h > kMaxImagePixels) return false;
+  if (cs == TJCS_CMYK || cs == TJCS_YCCK) return false;
+  const int ch = want ? want : (cs == TJCS_GRAY ? 1 : 3);
+  if (ch != 1 && ch != 3) return false;  // 2 / 4 channels: stb_image's conversions
+  Image8 im;
+  im.reset(w, h, ch);
+  const int flags = TJFLAG_STOPONWARNING;
+  if (tjDecompress2(t.h, b, (unsigned long)n, im.px.data(), w, 0, h, ch == 1 ? TJPF_GRAY : TJPF_RGB, flags) != 0)
+    return false;
+  *out = std::move(im);
+  return true;
+}
+#else
+std::atomic<int> g_jpeg_decoder{int(JpegDecoder::Stb)};
+#endif
+}  // namespace
+
+bool turbojpeg_available() {
+#ifdef FB_HAVE_TURBOJPEG
+  return true;
+#else
+  return false;
+#endif
+}
+
+void set_jpeg_decoder(JpegDecoder d) {
+  FB_CHECK(d == JpegDecoder::Stb || turbojpeg_available(), "JPEG decoder: facebench was built without libjpeg-turbo");
+  g_jpeg_decoder.store(int(d));
+}
+
+JpegDecoder jpeg_decoder() { return JpegDecoder(g_jpeg_decoder.load()); }
 
 namespace {
 Image8 adopt(unsigned char* p, int w, int h, int file_channels, int want, const std::string& name) {
@@ -117,6 +175,12 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
       int64_t(w) * int64_t(h) > kMaxImagePixels)
     FB_FAIL("cannot decode image '", name, "': its header claims ", w, " x ", h, " pixels, more than the ",
             kMaxImagePixels, " accepted");
+#ifdef FB_HAVE_TURBOJPEG
+  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && jpeg_decoder() == JpegDecoder::Turbo) {
+    Image8 im;
+    if (turbo_decode(b, n, channels, &im)) return im;
+  }
+#endif
   unsigned char* p = stbi_load_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c, channels);
   return adopt(p, w, h, c, channels, name);
 }

@@ -36,6 +36,17 @@ constexpr int64_t kMaxImagePixels = int64_t(1) << 26;
 Image8 decode_image_file(const std::string& path, int channels = 3);
 // The same from encoded bytes in memory; `name` only labels error messages.
 Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name, int channels = 3);
+
+// JPEG decoding: libjpeg-turbo when the build found it (FB_TURBOJPEG, Debian
+// libturbojpeg0-dev; the default then), else stb_image. Both give the same
+// picture within decoder tolerance (IDCT and chroma-upsampling rounding: a few
+// levels per pixel). A file turbo reports damaged or cannot convert (CMYK,
+// 2/4 channels asked for) goes to stb_image, so both accept and refuse alike.
+enum class JpegDecoder { Stb, Turbo };
+bool turbojpeg_available();
+void set_jpeg_decoder(JpegDecoder d);  // Turbo without libjpeg-turbo throws fb::Error
+JpegDecoder jpeg_decoder();
+
 // Width, height and channel count from the header alone (no pixel decode).
 // Returns false when the header is not a readable image.
 bool probe_image_file(const std::string& path, int* width, int* height, int* channels);

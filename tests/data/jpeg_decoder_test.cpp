@@ -1,0 +1,91 @@
+// The libjpeg-turbo JPEG path against stb_image: same sizes and channel
+// counts, pixels within decoder tolerance, the same refusals.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "facebench/data/image.h"
+#include "tensor/error.h"
+#include "test_util.h"
+
+using namespace fb::data;
+namespace fs = std::filesystem;
+
+namespace {
+struct DecoderGuard {
+  JpegDecoder saved = jpeg_decoder();
+  ~DecoderGuard() { set_jpeg_decoder(saved); }
+};
+
+Image8 decode_with(JpegDecoder d, const std::string& bytes, int channels) {
+  set_jpeg_decoder(d);
+  return decode_image_memory(bytes.data(), bytes.size(), "test.jpg", channels);
+}
+}  // namespace
+
+TEST_CASE("JPEG: libjpeg-turbo decodes as stb_image does within decoder tolerance") {
+  DecoderGuard guard;
+  if (!turbojpeg_available()) {
+    CHECK(jpeg_decoder() == JpegDecoder::Stb);
+    CHECK_THROWS_WITH(set_jpeg_decoder(JpegDecoder::Turbo), doctest::Contains("without libjpeg-turbo"));
+    return;
+  }
+  CHECK(guard.saved == JpegDecoder::Turbo);  // chosen at build time
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int q : {95, 75, 40}) files.emplace_back("pattern q" + std::to_string(q), encode_jpeg(fbt::pattern(61, 47, q), q));
+  // Written by another encoder (Pillow): baseline RGB and progressive grayscale.
+  for (const char* f : {"rgb.jpg", "gray_progressive.jpg"})
+    files.emplace_back(f, read_file_bytes((fs::path(FB_TEST_DATA_DIR) / "fuzz" / "corpus" / "image" / f).string()));
+  for (const auto& [what, bytes] : files)
+    for (int channels : {0, 1, 3}) {
+      CAPTURE(what);
+      CAPTURE(channels);
+      Image8 s = decode_with(JpegDecoder::Stb, bytes, channels);
+      Image8 t = decode_with(JpegDecoder::Turbo, bytes, channels);
+      REQUIRE(t.width == s.width);
+      REQUIRE(t.height == s.height);
+      REQUIRE(t.channels == s.channels);
+      REQUIRE(t.px.size() == s.px.size());
+      int worst = 0;
+      double sum = 0;
+      for (size_t i = 0; i < s.px.size(); ++i) {
+        const int d = std::abs(int(s.px[i]) - int(t.px[i]));
+        worst = std::max(worst, d);
+        sum += d;
+      }
+      // IDCT and chroma upsampling differ in rounding; grey from colour is
+      // stb's RGB weighting vs the JPEG's own luma plane.
+      CHECK(worst <= 12);
+      CHECK(sum / double(s.px.size()) <= 1.5);
+    }
+}
+
+TEST_CASE("JPEG: both decoders refuse and accept the same damaged files") {
+  DecoderGuard guard;
+  if (!turbojpeg_available()) return;
+  const std::string good = encode_jpeg(fbt::pattern(40, 30, 5), 90);
+  // Truncated: refused before either decoder runs.
+  const std::string cut = good.substr(0, good.size() / 2);
+  for (JpegDecoder d : {JpegDecoder::Stb, JpegDecoder::Turbo}) {
+    set_jpeg_decoder(d);
+    CHECK_THROWS_WITH(decode_image_memory(cut.data(), cut.size(), "cut.jpg", 3), doctest::Contains("truncated JPEG"));
+  }
+  // Damaged entropy-coded data: libjpeg-turbo warns, so stb_image decides; the results are identical.
+  std::string bad = good;
+  for (size_t i = bad.size() / 2; i < bad.size() / 2 + 16; ++i) bad[i] = char(0x5A);
+  bool stb_ok = true, turbo_ok = true;
+  Image8 a, b;
+  try {
+    a = decode_with(JpegDecoder::Stb, bad, 3);
+  } catch (const fb::Error&) {
+    stb_ok = false;
+  }
+  try {
+    b = decode_with(JpegDecoder::Turbo, bad, 3);
+  } catch (const fb::Error&) {
+    turbo_ok = false;
+  }
+  CHECK(stb_ok == turbo_ok);
+  CHECK(a.px == b.px);
+}
