@@ -4,7 +4,9 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      e.g.  scripts/fuzz.sh 600
 #                                                    scripts/fuzz.sh 60 npy mat5
 #
-# SECONDS (default 60) is the time given to each target; without TARGETs all of
+# SECONDS (default 60) is the time given to each target; with FB_FUZZ_RUNS=N a
+# target also stops after N executions, whichever comes first (the acceptance
+# bar: FB_FUZZ_RUNS=1000000 scripts/fuzz.sh 600). Without TARGETs all of
 # tests/fuzz/targets run. The targets are built in $FB_FUZZ_BUILD (default
 # build-fuzz) with clang, -fsanitize=fuzzer,address,undefined and without CUDA.
 # Each target starts from its seed corpus (tests/fuzz/corpus/<target>, read
@@ -39,8 +41,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export OMP_NUM_THREADS=1
 
+runs=()
+[ -n "${FB_FUZZ_RUNS:-}" ] && runs=(-runs="$FB_FUZZ_RUNS")
+
 summary="$build/fuzz-summary.txt"
-printf "%-16s %12s %10s %8s  %s\n" target executions exec/s corpus result | tee "$summary"
+printf "%-16s %12s %10s %8s %8s  %s\n" target executions exec/s seconds corpus result | tee "$summary"
 status=0
 for t in "${targets[@]}"; do
   exe="$build/tests/fuzz/fuzz_$t"
@@ -50,9 +55,11 @@ for t in "${targets[@]}"; do
   [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
   # The first folder receives new inputs; the seed corpus is only read.
   set +e
-  "$exe" "$work" "tests/fuzz/corpus/$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  start=$SECONDS
+  "$exe" "$work" "tests/fuzz/corpus/$t" "${dict[@]}" "${runs[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1 > "$log" 2>&1
   rc=$?
+  wall=$((SECONDS - start))
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
@@ -63,6 +70,6 @@ for t in "${targets[@]}"; do
     result="FOUND SOMETHING (exit $rc): see $log and $findings/"
     status=1
   fi
-  printf "%-16s %12s %10s %8s  %s\n" "$t" "${execs:-?}" "${rate:-?}" "$size" "$result" | tee -a "$summary"
+  printf "%-16s %12s %10s %8s %8s  %s\n" "$t" "${execs:-?}" "${rate:-?}" "$wall" "$size" "$result" | tee -a "$summary"
 done
 exit $status
