@@ -267,7 +267,9 @@ TEST_CASE("npy: fixtures written by numpy.save load exactly, and save_npy reprod
   const nlohmann::json expected = nlohmann::json::parse(jf)["npy"];
   REQUIRE(expected.size() == 2);
 
-  for (const auto& [file, w] : expected.items()) {
+  for (const auto& item : expected.items()) {
+    const std::string file = item.key();  // not a structured binding: CAPTURE's lambda cannot capture one in C++17 (clang)
+    const auto& w = item.value();
     CAPTURE(file);
     Tensor t = load_npy(golden + file);
     CHECK(t.is_contiguous());
