@@ -108,6 +108,57 @@ void attach_class(hid_t obj, const char* cls) {
   if (!attr.ok() || H5Awrite(attr.id, type.id, cls) < 0) FB_FAIL("HDF5: cannot write the MATLAB_class attribute");
 }
 
+// Variable-length data (byte sequences, strings) lives in global heap
+// collections, which libhdf5 1.10 walks object by object with each object's
+// size taken from the file: a free-space object of size 0 (or one that points
+// backwards) never advances the walk, and libhdf5 loops forever on it. Before
+// a variable-length element is read, the collection it points into is walked
+// here the same way and such a file is refused. Only datasets stored
+// contiguously can be checked (the element's heap ID is read from the raw
+// data); the heaps of chunked ones are left to libhdf5.
+void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i, const std::string& what) {
+  const haddr_t data = H5Dget_offset(ds);
+  if (data == HADDR_UNDEF) return;
+  Id fcpl(H5Fget_create_plist(file), H5Pclose);
+  size_t sa = 0, ss = 0;
+  hsize_t base = 0;
+  if (!fcpl.ok() || H5Pget_sizes(fcpl.id, &sa, &ss) < 0 || H5Pget_userblock(fcpl.id, &base) < 0) return;
+  if (sa < 2 || sa > 8 || ss < 2 || ss > 8) return;
+  std::ifstream f(path, std::ios::binary);
+  auto read = [&](uint64_t at, size_t n, std::string& out) {
+    out.assign(n, '\0');
+    f.clear();
+    f.seekg(std::streamoff(at));
+    return at < (uint64_t(1) << 62) && f.read(out.data(), std::streamsize(n)) && size_t(f.gcount()) == n;
+  };
+  auto le = [](const std::string& b, size_t at, size_t n) {
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; ++k) v |= uint64_t(uint8_t(b[at + k])) << (8 * k);
+    return v;
+  };
+  // The element on disk: sequence length (4), collection address (sa), object index (4).
+  const uint64_t elem = 4 + sa + 4;
+  std::string buf;
+  // H5Dget_offset counts from the start of the file; addresses inside the file count from the user block's end.
+  if (uint64_t(i) > (uint64_t(1) << 40) || !read(data + uint64_t(i) * elem, elem, buf)) return;
+  const uint64_t heap = base + le(buf, 4, sa);
+  // Collection header: "GCOL", version, 3 reserved bytes, collection size (ss).
+  const size_t header = 8 + ss, object_header = 8 + ss;
+  if (!read(heap, header, buf) || buf.compare(0, 4, "GCOL") != 0) return;  // libhdf5 refuses it itself
+  const uint64_t size = le(buf, 8, ss);
+  if (size < header || size > (uint64_t(1) << 31) || !read(heap, size_t(size), buf)) return;  // likewise
+  uint64_t p = header;
+  while (p < size) {
+    if (p + object_header > size) break;  // a tail too short for an object: free space
+    const uint64_t index = le(buf, size_t(p), 2), object = le(buf, size_t(p) + 8, ss);
+    const uint64_t need = index > 0 ? object_header + (object + 7) / 8 * 8 : object;  // wraps as libhdf5's does
+    if (p + need <= p)  // a size of 0, or one that wraps around: libhdf5 would never get past it
+      FB_FAIL(what, ": element ", i, " points into a damaged global heap (object ", index, " at byte ", p,
+              " of the collection at ", heap, " has size ", object, ")");
+    p += need;
+  }
+}
+
 }  // namespace
 
 H5File::H5File(const std::string& path) : path_(path) {
@@ -242,6 +293,8 @@ std::string H5File::read_blob(const std::string& name, int64_t i, int64_t max_by
   Id ftype(H5Dget_type(ds.id), H5Tclose);
   const H5T_class_t cls = H5Tget_class(ftype.id);
   auto fail_read = [&]() { FB_FAIL(what, ": cannot read element ", i, " (damaged file?)"); };
+  if (cls == H5T_VLEN || (cls == H5T_STRING && H5Tis_variable_str(ftype.id) > 0))
+    check_global_heap(id_, ds.id, path_, i, what);
   if (cls == H5T_VLEN) {
     Id base(H5Tget_super(ftype.id), H5Tclose);
     if (H5Tget_class(base.id) != H5T_INTEGER || H5Tget_size(base.id) != 1)

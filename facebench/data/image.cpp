@@ -100,6 +100,53 @@ bool jpeg_is_complete(const unsigned char* b, size_t n) {
   return false;
 }
 
+// stb_image 2.27 builds a Huffman table from its 16 code-length counts into a
+// 257-entry array without checking that the counts add up to at most 256, so
+// a DHT segment with larger counts writes past the table. The segments stb
+// will read are found by walking the file as it does (marker, length, payload;
+// after a start of scan, the entropy-coded data up to the next marker that is
+// neither stuffing nor a restart), and each table is checked as stb reads it.
+// Like stb, the walk skips bytes that are not a marker where one should start
+// (stb does so before the frame header, and refuses them after it), so it
+// checks every table stb can reach, and perhaps more.
+bool jpeg_huffman_tables_ok(const unsigned char* b, size_t n, std::string* why) {
+  size_t i = 2;  // after SOI
+  while (i < n) {
+    while (i < n && b[i] != 0xFF) ++i;    // junk between segments
+    while (i < n && b[i] == 0xFF) ++i;    // fill bytes
+    if (i >= n) return true;
+    const unsigned char m = b[i++];
+    if (m == 0xD9) return true;           // end of image
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) continue;  // markers without a length
+    if (i + 2 > n) return true;
+    const size_t len = size_t(b[i]) << 8 | b[i + 1];
+    if (m == 0xC4) {
+      // stb's loop: remaining = length - 2; per table 1 + 16 count bytes, then the values.
+      long remaining = long(len) - 2;
+      size_t t = i + 2;
+      while (remaining > 0) {
+        if (t + 17 > n) return true;
+        int codes = 0;
+        for (int k = 1; k <= 16; ++k) codes += b[t + size_t(k)];
+        if (codes > 256) {
+          *why = "corrupt JPEG (a Huffman table lists " + std::to_string(codes) + " codes, at most 256 exist)";
+          return false;
+        }
+        t += 17 + size_t(codes);
+        remaining -= 17 + codes;
+      }
+    }
+    if (len < 2) return true;
+    i += len;
+    if (m == 0xDA) {  // a scan: skip its entropy-coded data
+      while (i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0x00 && b[i + 1] != 0xFF && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7)))
+        ++i;
+      if (i + 1 >= n) return true;
+    }
+  }
+  return true;
+}
+
 // stb reads a binary PGM/PPM whose pixel data stops early without complaint
 // (the rest comes out as zeros), so the header's size is checked here. Header:
 // magic P5/P6, width, height, maxval, separated by whitespace or #-comments,
@@ -155,6 +202,10 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
   const auto* b = static_cast<const unsigned char*>(bytes);
   if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_is_complete(b, n))
     FB_FAIL("cannot decode image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
+  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
+    std::string why;
+    if (!jpeg_huffman_tables_ok(b, n, &why)) FB_FAIL("cannot decode image '", name, "': ", why);
+  }
   bool sixteen_bit_pnm = false;
   if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
     std::string why;
@@ -191,7 +242,19 @@ Image8 decode_image_file(const std::string& path, int channels) {
 }
 
 bool probe_image_file(const std::string& path, int* width, int* height, int* channels) {
-  return stbi_info(path.c_str(), width, height, channels) != 0;
+  // stb's header parse reads a JPEG's Huffman tables too: checked first, as for decoding.
+  std::string bytes;
+  try {
+    bytes = read_file_bytes(path);
+  } catch (const fb::Error&) {
+    return false;
+  }
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::string why;
+  if (bytes.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_huffman_tables_ok(b, bytes.size(), &why))
+    return false;
+  if (bytes.size() > size_t(INT32_MAX)) return false;
+  return stbi_info_from_memory(b, int(bytes.size()), width, height, channels) != 0;
 }
 
 namespace {

@@ -146,6 +146,10 @@ bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, s
       FB_FAIL("cannot read '", name, "': char array '", *var, "' has no data");
     const int64_t rows = a->rows(), cols = a->cols();
     if (int64_t(codes.size()) != rows * cols) FB_FAIL("cannot read '", name, "': char array '", *var, "' is truncated");
+    // With no columns the rows are empty strings that take no payload bytes:
+    // their number is bounded by the element's size like any other count.
+    if (cols == 0 && rows > int64_t(len))
+      FB_FAIL("cannot read '", name, "': char array '", *var, "' claims ", rows, " empty rows in ", len, " bytes");
     for (int64_t i = 0; i < rows; ++i) {
       std::string row;
       for (int64_t c = 0; c < cols; ++c) row += char(int(codes[size_t(c * rows + i)]) & 0xFF);

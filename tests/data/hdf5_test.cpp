@@ -228,6 +228,35 @@ TEST_CASE("HDF5 image stores: encoded images as vlen uint8 or opaque elements") 
   CHECK_THROWS_WITH(H5ImagesDataset((root / "none.h5").string(), log), doctest::Contains("does not exist"));
 }
 
+// libhdf5 1.10 loops forever on a global heap collection (where vlen data
+// lives) that holds a free-space object of size 0: the reader walks the
+// collection first and refuses it.
+TEST_CASE("HDF5 image stores: a damaged global heap is refused instead of hanging libhdf5") {
+  if (!hdf5_available()) return;
+  auto root = fbt::scratch("h5heap");
+  const std::string a = encode_jpeg(fbt::pattern(16, 12, 1), 95);
+  const std::string path = (root / "vggface2_train.h5").string();
+  {
+    H5Writer w(path, false);
+    w.write_vlen_bytes("images", {a, a});
+  }
+  {
+    ProblemLog log(OnError::Fail);
+    H5ImagesDataset good(root.string(), log);
+    CHECK(good.get(1).image.width == 16);  // the check passes a sound heap
+  }
+  std::string bytes = read_file_bytes(path);
+  const size_t gcol = bytes.find("GCOL");
+  REQUIRE(gcol != std::string::npos);
+  // The first object follows the 16-byte collection header: index (2), references (2), reserved (4), size (8).
+  const size_t object = gcol + 16;
+  for (size_t k = 0; k < 16; ++k) bytes[object + k] = 0;
+  fbt::write_text(path, bytes);
+  ProblemLog log(OnError::Fail);
+  H5ImagesDataset d(root.string(), log);
+  CHECK_THROWS_WITH(d.get(0), doctest::Contains("damaged global heap"));
+}
+
 TEST_CASE("300W-LP: the eight image folders, flip splits, landmarks/ folder not walked") {
   auto root = fbt::scratch("300wlp");
   using fb::synth::MatVariable;

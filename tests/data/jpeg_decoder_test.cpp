@@ -89,3 +89,45 @@ TEST_CASE("JPEG: both decoders refuse and accept the same damaged files") {
   CHECK(stb_ok == turbo_ok);
   CHECK(a.px == b.px);
 }
+
+// stb_image 2.27 writes past its Huffman table when a DHT segment's 16 code
+// counts add up to more than 256; such files are refused before stb reads them,
+// by the decoder and by the header probe alike.
+TEST_CASE("JPEG: a Huffman table that lists more than 256 codes is refused") {
+  DecoderGuard guard;
+  const std::string good = encode_jpeg(fbt::pattern(33, 21, 3), 90);
+  size_t dht = good.find("\xFF\xC4");
+  REQUIRE(dht != std::string::npos);
+  // The first table's counts start after marker (2), length (2) and class/id (1).
+  std::string bad = good;
+  for (int k = 0; k < 16; ++k) bad[dht + 5 + size_t(k)] = char(0x20);  // 16 x 32 = 512 codes
+  const auto dir = fbt::scratch("jpeg_dht");
+  fbt::write_text(dir / "bad.jpg", bad);
+  fbt::write_text(dir / "good.jpg", good);
+  for (JpegDecoder d : {JpegDecoder::Stb, JpegDecoder::Turbo}) {
+    if (d == JpegDecoder::Turbo && !turbojpeg_available()) continue;
+    set_jpeg_decoder(d);
+    CHECK_THROWS_WITH(decode_image_memory(bad.data(), bad.size(), "bad.jpg", 3),
+                      doctest::Contains("Huffman table lists 512 codes"));
+    Image8 im = decode_image_memory(good.data(), good.size(), "good.jpg", 3);
+    CHECK(im.width == 33);
+    CHECK(im.height == 21);
+  }
+  // A progressive JPEG defines tables between its scans: the last one, after four scans, is found too.
+  const std::string prog =
+      read_file_bytes((fs::path(FB_TEST_DATA_DIR) / "fuzz" / "corpus" / "image" / "gray_progressive.jpg").string());
+  const size_t last_dht = prog.rfind("\xFF\xC4");
+  REQUIRE(last_dht != std::string::npos);
+  REQUIRE(prog.find("\xFF\xDA") < last_dht);
+  CHECK(decode_image_memory(prog.data(), prog.size(), "prog.jpg", 0).width > 0);
+  std::string prog_bad = prog;
+  for (int k = 0; k < 16; ++k) prog_bad[last_dht + 5 + size_t(k)] = char(0x11);  // 16 x 17 = 272 codes
+  CHECK_THROWS_WITH(decode_image_memory(prog_bad.data(), prog_bad.size(), "prog_bad.jpg", 0),
+                    doctest::Contains("Huffman table lists 272 codes"));
+  int w = 0, h = 0, c = 0;
+  CHECK_FALSE(probe_image_file((dir / "bad.jpg").string(), &w, &h, &c));
+  REQUIRE(probe_image_file((dir / "good.jpg").string(), &w, &h, &c));
+  CHECK(w == 33);
+  CHECK(h == 21);
+  CHECK(c == 3);
+}

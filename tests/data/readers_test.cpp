@@ -384,6 +384,41 @@ TEST_CASE("MAT v5: plain and compressed matrices - truncated and v7.3 files are 
   CHECK_THROWS_WITH(read_mat5("hello", "tiny.mat"), doctest::Contains("not a MAT file"));
 }
 
+namespace {
+// One miMATRIX element of class mxCHAR with the given dimensions and UTF-16 codes.
+std::string mat_char_array(const std::string& var, int32_t rows, int32_t cols, const std::vector<uint16_t>& codes) {
+  auto element = [](uint32_t type, const std::string& payload) {
+    std::string e(8, '\0');
+    const uint32_t tag[2] = {type, uint32_t(payload.size())};
+    std::memcpy(e.data(), tag, 8);
+    e += payload;
+    e.resize((e.size() + 7) / 8 * 8, '\0');
+    return e;
+  };
+  const uint32_t flags[2] = {4 /* mxCHAR */, 0};
+  const int32_t dims[2] = {rows, cols};
+  std::string body = element(6 /* miUINT32 */, std::string((const char*)flags, 8)) +
+                     element(5 /* miINT32 */, std::string((const char*)dims, 8)) + element(1 /* miINT8 */, var) +
+                     element(4 /* miUINT16 */, std::string((const char*)codes.data(), codes.size() * 2));
+  std::string file = "MATLAB 5.0 MAT-file";
+  file.resize(124, ' ');
+  file += std::string("\x00\x01IM", 4);
+  return file + element(14 /* miMATRIX */, body);
+}
+}  // namespace
+
+TEST_CASE("MAT v5: char arrays - rows of text, empty rows, and an absurd count of empty rows refused") {
+  auto m = read_mat5(mat_char_array("names", 2, 3, {'a', 'd', 'b', 'e', 'c', 'f'}), "text.mat");  // column-major
+  REQUIRE(m["names"].strings.size() == 2);
+  CHECK(m["names"].strings[0] == "abc");
+  CHECK(m["names"].strings[1] == "def");
+  m = read_mat5(mat_char_array("names", 3, 0, {}), "empty_rows.mat");
+  CHECK(m["names"].strings == std::vector<std::string>{"", "", ""});
+  // 2^31 - 1 rows of nothing would be 2^31 strings: refused before any is made.
+  CHECK_THROWS_WITH(read_mat5(mat_char_array("names", 2147483647, 0, {}), "huge.mat"),
+                    doctest::Contains("claims 2147483647 empty rows"));
+}
+
 TEST_CASE("AFLW2000-3D: pt3d_68 and Pose_Para per image - the 99-degree filter") {
   auto root = fbt::scratch("aflw2000");
   using fb::synth::MatVariable;
