@@ -52,6 +52,9 @@ void register_pretrain_command(CLI::App& app) {
   cmd->add_option("--optimizer", c.optimizer, "lars | sgd | adamw");
   cmd->add_option("--base-lr", c.base_lr, "Learning rate for batch ref_batch (scaled linearly)");
   cmd->add_option("--prototypes", c.prototypes, "SwAV prototypes");
+  cmd->add_option("--swav-queue", c.swav_queue,
+                  "SwAV: earlier embeddings balanced with each batch by Sinkhorn (0 = off; 3840 in SwAV's small-batch recipe)");
+  cmd->add_option("--swav-queue-start-epoch", c.swav_queue_start_epoch, "SwAV: the epoch (0-based) the queue starts filling");
   cmd->add_option("--workers", c.workers, "Data loading threads");
   cmd->add_option("--seed", c.seed, "Seed of data, augmentation and initialisation");
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: every epoch)");
@@ -74,7 +77,8 @@ void register_pretrain_command(CLI::App& app) {
         {"--method", "method"}, {"--data", "data"}, {"--identities", "identities"},
         {"--per-identity", "per_identity"}, {"--arch", "arch"}, {"--width", "width"}, {"--res", "res"},
         {"--small-res", "small_res"}, {"--local-crops", "n_local"}, {"--epochs", "epochs"}, {"--batch", "batch"},
-        {"--optimizer", "optimizer"}, {"--base-lr", "base_lr"}, {"--prototypes", "prototypes"},
+        {"--optimizer", "optimizer"}, {"--base-lr", "base_lr"}, {"--prototypes", "prototypes"}, {"--swav-queue", "swav_queue"},
+        {"--swav-queue-start-epoch", "swav_queue_start_epoch"},
         {"--workers", "workers"}, {"--seed", "seed"}, {"--checkpoint-every", "checkpoint_every"},
         {"--max-steps", "max_steps"}, {"--sync-bn", "sync_bn"}};
     for (auto [flag, key] : flags)

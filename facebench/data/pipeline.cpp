@@ -69,7 +69,9 @@ View augment(const Sample& s, const AugmentConfig& c, fb::Generator& rng) {
 }
 
 Pipeline swav_multicrop(std::vector<int> sizes, std::vector<int> counts, std::vector<float> scale_min,
-                        std::vector<float> scale_max) {
+                        std::vector<float> scale_max, float color_strength) {
+  FB_CHECK(color_strength >= 0 && color_strength <= 1.25f, "multi-crop: colour strength must lie in [0, 1.25], got ",
+           color_strength);  // above 1.25 the hue range would leave [-0.5, 0.5] turns
   FB_CHECK(sizes.size() == counts.size() && sizes.size() == scale_min.size() && sizes.size() == scale_max.size(),
            "multi-crop: sizes, counts and scale ranges must have the same length (", sizes.size(), ", ",
            counts.size(), ", ", scale_min.size(), ", ", scale_max.size(), ")");
@@ -82,9 +84,10 @@ Pipeline swav_multicrop(std::vector<int> sizes, std::vector<int> counts, std::ve
     g.aug.scale_min = scale_min[i];
     g.aug.scale_max = scale_max[i];
     g.aug.flip_p = 0.5f;
-    g.aug.jitter_p = 0.8f;
-    g.aug.jitter = ColorJitter{0.8f, 0.8f, 0.8f, 0.2f};
-    g.aug.gray_p = 0.2f;
+    const float s = color_strength;
+    g.aug.jitter_p = s > 0 ? 0.8f : 0.0f;
+    g.aug.jitter = ColorJitter{0.8f * s, 0.8f * s, 0.8f * s, 0.2f * s};
+    g.aug.gray_p = s > 0 ? 0.2f : 0.0f;
     g.aug.blur_p = 0.5f;
     groups.push_back(g);
   }

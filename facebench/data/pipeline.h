@@ -65,8 +65,11 @@ View augment(const Sample& s, const AugmentConfig& c, fb::Generator& rng);
 // SwAV's multi-crop. sizes/counts/scale ranges are parallel lists; the
 // defaults reproduce the paper: 2 × 224 (0.14-1.0) + 6 × 96 (0.05-0.14), flip 0.5,
 // jitter 0.8 with (0.8, 0.8, 0.8, 0.2), grayscale 0.2, blur 0.5 with sigma 0.1-2.
+// color_strength scales the jitter's four ranges (SimCLR's s; 0 turns jitter
+// and grayscale off).
 Pipeline swav_multicrop(std::vector<int> sizes = {224, 96}, std::vector<int> counts = {2, 6},
-                        std::vector<float> scale_min = {0.14f, 0.05f}, std::vector<float> scale_max = {1.0f, 0.14f});
+                        std::vector<float> scale_min = {0.14f, 0.05f}, std::vector<float> scale_max = {1.0f, 0.14f},
+                        float color_strength = 1.0f);
 // A single view for supervised face tasks: face square, optional flip/jitter.
 Pipeline face_pipeline(int size, float flip_p, float rotate_degrees, float scale_jitter);
 // Evaluation: the whole image resized (no randomness).

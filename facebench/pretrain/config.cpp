@@ -13,10 +13,10 @@ namespace fb::pretrain {
 // One list of fields drives both directions of the JSON mapping.
 #define FB_PRETRAIN_FIELDS(X)                                                                                \
   X(method) X(data) X(identities) X(per_identity) X(image_size) X(arch) X(width) X(small_input) X(res)        \
-  X(small_res) X(n_global) X(n_local) X(global_scale_min) X(local_scale_min) X(local_scale_max) X(optimizer)  \
+  X(small_res) X(n_global) X(n_local) X(global_scale_min) X(local_scale_min) X(local_scale_max) X(color_strength) X(optimizer)  \
   X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr_fraction) X(warmup_start_fraction) X(weight_decay) X(momentum)      \
   X(warmup_epochs) X(grad_clip) X(proj_hidden) X(proj_out) X(prototypes) X(temperature) X(sinkhorn_eps)      \
-  X(sinkhorn_iters) X(freeze_prototypes_iters) X(queue) X(key_momentum) X(contrastive_temperature)           \
+  X(sinkhorn_iters) X(freeze_prototypes_iters) X(swav_queue) X(swav_queue_start_epoch) X(queue) X(key_momentum) X(contrastive_temperature)           \
   X(supervised_loss) X(arcface_s) X(arcface_m) X(sync_bn) X(seed) X(workers) X(checkpoint_every) X(max_steps)
 
 nlohmann::json to_json(const Config& c) {
@@ -102,11 +102,16 @@ void validate(const Config& c) {
            "pretrain: base_lr must be > 0 and the warm-up start and final learning-rate fractions >= 0");
   FB_CHECK(c.epochs >= 1 && c.batch >= 2 && c.ref_batch >= 1, "pretrain: need epochs >= 1, batch >= 2, ref_batch >= 1");
   FB_CHECK(c.res >= 16 && c.small_res >= 16, "pretrain: crop sizes must be at least 16 px");
+  FB_CHECK(c.color_strength >= 0 && c.color_strength <= 1.25, "pretrain: color_strength must lie in [0, 1.25], got ",
+           c.color_strength);
   FB_CHECK(c.n_global >= 1 && c.n_local >= 0, "pretrain: need n_global >= 1 and n_local >= 0");
   FB_CHECK(c.method == "supervised" || c.n_global + c.n_local >= 2,
            "pretrain: self-supervised methods need at least two views");
   FB_CHECK(c.method != "moco" || c.queue >= c.batch, "pretrain: the MoCo queue (", c.queue,
            ") must hold at least one batch (", c.batch, ")");
+  FB_CHECK(c.swav_queue == 0 || c.swav_queue >= c.batch, "pretrain: the SwAV queue (", c.swav_queue,
+           ") must be 0 (off) or hold at least one batch (", c.batch, ")");
+  FB_CHECK(c.swav_queue >= 0 && c.swav_queue_start_epoch >= 0, "pretrain: swav_queue and swav_queue_start_epoch must be >= 0");
   FB_CHECK(c.prototypes >= 2 && c.proj_out >= 2 && c.proj_hidden >= 2, "pretrain: head sizes must be >= 2");
   FB_CHECK(c.temperature > 0 && c.contrastive_temperature > 0 && c.sinkhorn_eps > 0, "pretrain: temperatures > 0");
   FB_CHECK(c.key_momentum >= 0 && c.key_momentum < 1, "pretrain: key_momentum must be in [0, 1)");

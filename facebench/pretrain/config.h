@@ -23,6 +23,8 @@ struct Config {
   // Views: n_global crops of res (scale global_min..1), n_local of small_res.
   int64_t res = 224, small_res = 96, n_global = 2, n_local = 6;
   double global_scale_min = 0.14, local_scale_min = 0.05, local_scale_max = 0.14;
+  // Colour jitter strength (brightness/contrast/saturation 0.8 s, hue 0.2 s).
+  double color_strength = 1.0;
   // Optimisation (SGD momentum in LARS; lr = base_lr * batch / ref_batch).
   // The warm-up starts at, and the cosine ends at, fractions of that peak
   // (the paper's 0.3 and 0.0048 for 4.8), so that they follow --base-lr and
@@ -39,6 +41,10 @@ struct Config {
   double temperature = 0.1, sinkhorn_eps = 0.05;
   int sinkhorn_iters = 3;
   int64_t freeze_prototypes_iters = -1;  // -1: the first epoch's iterations
+  // Embeddings of earlier batches that Sinkhorn balances together with the
+  // current one (0 = none; SwAV's code uses 3840 for batches of 256 and less),
+  // filled from epoch swav_queue_start_epoch (0-based) on, used once full.
+  int64_t swav_queue = 0, swav_queue_start_epoch = 15;
   // MoCo v2 / SimCLR.
   int64_t queue = 65536;
   double key_momentum = 0.999, contrastive_temperature = 0.2;

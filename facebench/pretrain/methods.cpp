@@ -49,16 +49,21 @@ class Supervised : public Method {
 
 class Swav : public Method {
  public:
-  Swav(const Config& c, PretrainModel& m, int64_t freeze_iters) : Method(c, m), freeze_iters_(freeze_iters) {}
+  Swav(const Config& c, PretrainModel& m, int64_t freeze_iters) : Method(c, m), freeze_iters_(freeze_iters) {
+    if (c.swav_queue > 0) queue_ = zeros({std::min<int64_t>(c.n_global, 2), c.swav_queue, c.proj_out});
+  }
 
   Tensor loss(const data::Batch& b, int64_t) override {
     normalize_prototypes();
-    std::vector<Tensor> scores;
-    Tensor z0;
-    for (const Tensor& f : features(b.views, *model_.backbone)) {
-      Tensor z = l2_normalize(model_.head->forward(f));
-      if (!z0.defined()) z0 = z;
-      scores.push_back(model_.prototypes->forward(z));
+    // The head sees the features of all views as one batch, as in SwAV's
+    // code: its batch norm then normalises over every crop together.
+    const std::vector<Tensor> feats = features(b.views, *model_.backbone);
+    const Tensor z_all = l2_normalize(model_.head->forward(cat(feats, 0)));
+    const Tensor s_all = model_.prototypes->forward(z_all);
+    std::vector<Tensor> scores, embeddings;
+    for (int64_t v = 0, rows = b.views[0].size(0); v < static_cast<int64_t>(feats.size()); ++v) {
+      embeddings.push_back(slice(z_all, 0, v * rows, (v + 1) * rows));
+      scores.push_back(slice(s_all, 0, v * rows, (v + 1) * rows));
     }
     SwavLossOptions o;
     o.temperature = cfg_.temperature;
@@ -69,7 +74,11 @@ class Swav : public Method {
     std::vector<Tensor> codes;
     {
       autograd::NoGradGuard ng;
-      for (int a : o.assign_views) codes.push_back(codes_of(scores[a].detach(), o));
+      const bool queue_on = queue_.defined() && b.epoch >= cfg_.swav_queue_start_epoch;
+      const bool queue_used = queue_on && queue_filled_ == queue_.size(1);
+      for (int a : o.assign_views) codes.push_back(codes_of(scores[a].detach(), a, queue_used, o));
+      if (queue_on) enqueue(embeddings, o.assign_views);
+      stats_["queue_used"] = queue_used ? 1.0 : 0.0;
     }
     // Collapse monitors. Sinkhorn spreads the codes evenly over the prototypes
     // whatever the embeddings are, so the codes' own entropy cannot show a
@@ -79,7 +88,7 @@ class Swav : public Method {
     // (code_max 1/K).
     stats_["assign_entropy"] = hard_assignment_entropy(scores[0]);
     stats_["assign_entropy_max"] = std::log(static_cast<double>(std::min(b.size(), cfg_.prototypes)));
-    stats_["embedding_similarity"] = mean_pairwise_cosine(z0);
+    stats_["embedding_similarity"] = mean_pairwise_cosine(embeddings[0].detach());
     stats_["code_max"] = ops::mean(ops::amax(codes[0], 1)).item();
     return swapped_prediction(scores, codes, o);
   }
@@ -90,15 +99,58 @@ class Swav : public Method {
     if (step < freeze_iters_) model_.prototypes->weight.impl().grad.reset();
   }
 
+  nn::NamedTensors extra_state() const override {
+    if (!queue_.defined()) return {};
+    return {{"swav.queue", queue_},
+            {"swav.queue_ptr", scalar(static_cast<double>(queue_ptr_), DType::i64)},
+            {"swav.queue_filled", scalar(static_cast<double>(queue_filled_), DType::i64)}};
+  }
+  void load_extra_state(const nn::NamedTensors& s) override {
+    for (auto& [n, t] : s) {
+      if (n == "swav.queue") {
+        FB_CHECK(queue_.defined() && t.shape() == queue_.shape(), "swav: checkpoint queue has shape ",
+                 shape_str(t.shape()), ", config gives ", queue_.defined() ? shape_str(queue_.shape()) : "no queue");
+        copy_into(queue_, t);
+      } else if (n == "swav.queue_ptr") {
+        queue_ptr_ = static_cast<int64_t>(t.item());
+      } else if (n == "swav.queue_filled") {
+        queue_filled_ = static_cast<int64_t>(t.item());
+      }
+    }
+  }
+
  private:
-  // Sinkhorn's equipartition is over the global batch: across ranks, the
-  // scores of all ranks are gathered (in rank order, i.e. global batch order),
-  // balanced as one, and this rank keeps its own rows.
-  Tensor codes_of(const Tensor& scores, const SwavLossOptions& o) {
-    if (!distributed()) return kernels::sinkhorn(scores, o.sinkhorn_eps, o.sinkhorn_iters);
-    const int64_t rows = scores.size(0), r = comm_->rank();
-    Tensor all = kernels::sinkhorn(comm_->all_gather(scores), o.sinkhorn_eps, o.sinkhorn_iters);
-    return all.slice(0, r * rows, (r + 1) * rows).contiguous();
+  // Sinkhorn's equipartition is over the global batch (and the queue, when it
+  // is in use): across ranks, the scores of all ranks are gathered (in rank
+  // order, i.e. global batch order), balanced as one with the queue's scores
+  // in front, and this rank keeps its own rows.
+  Tensor codes_of(const Tensor& scores, int view, bool with_queue, const SwavLossOptions& o) {
+    if (!distributed() && !with_queue) return kernels::sinkhorn(scores, o.sinkhorn_eps, o.sinkhorn_iters);
+    const int64_t rows = scores.size(0), r = distributed() ? comm_->rank() : 0;
+    Tensor all = distributed() ? comm_->all_gather(scores) : scores;
+    int64_t offset = 0;
+    if (with_queue) {
+      Tensor queued = matmul(queue_.select(0, view), transpose(model_.prototypes->weight.detach(), 0, 1));
+      all = ops::cat({queued, all}, 0);
+      offset = queued.size(0);
+    }
+    Tensor q = kernels::sinkhorn(all, o.sinkhorn_eps, o.sinkhorn_iters);
+    return q.slice(0, offset + r * rows, offset + (r + 1) * rows).contiguous();
+  }
+  // The newest embeddings of the assignment views replace the oldest: the
+  // whole global batch's, in its order, so every rank holds the same queue.
+  void enqueue(const std::vector<Tensor>& embeddings, const std::vector<int>& views) {
+    const int64_t len = queue_.size(1);
+    int64_t n = 0;
+    for (int v : views) {
+      Tensor z = embeddings[static_cast<size_t>(v)].detach();
+      if (distributed()) z = comm_->all_gather(z);
+      n = z.size(0);
+      Tensor slot = queue_.select(0, v);
+      for (int64_t i = 0; i < n; ++i) copy_into(slot.select(0, (queue_ptr_ + i) % len), z.select(0, i));
+    }
+    queue_ptr_ = (queue_ptr_ + n) % len;
+    queue_filled_ = std::min(queue_filled_ + n, len);
   }
   void normalize_prototypes() {
     autograd::NoGradGuard ng;
@@ -106,6 +158,8 @@ class Swav : public Method {
     copy_into(w, l2_normalize(w.detach()));
   }
   int64_t freeze_iters_;
+  Tensor queue_;  // [assignment views, length, proj_out]
+  int64_t queue_ptr_ = 0, queue_filled_ = 0;
 };
 
 class Moco : public Method {
@@ -232,10 +286,11 @@ data::Pipeline make_pipeline(const Config& c) {
       lo.push_back(static_cast<float>(c.local_scale_min));
       hi.push_back(static_cast<float>(c.local_scale_max));
     }
-    return data::swav_multicrop(sizes, counts, lo, hi);
+    return data::swav_multicrop(sizes, counts, lo, hi, static_cast<float>(c.color_strength));
   }
   // MoCo v2 and SimCLR: two global views with the same distortions.
-  return data::swav_multicrop({static_cast<int>(c.res)}, {2}, {static_cast<float>(c.global_scale_min)}, {1.0f});
+  return data::swav_multicrop({static_cast<int>(c.res)}, {2}, {static_cast<float>(c.global_scale_min)}, {1.0f},
+                              static_cast<float>(c.color_strength));
 }
 
 }  // namespace fb::pretrain

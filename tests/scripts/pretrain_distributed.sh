@@ -3,7 +3,8 @@
 # steps ends with the weights (and batch-norm statistics) of one process
 # running the same global batch and seed, within 1e-5 relative over the
 # backbone (see compare below), for supervised pre-training, SwAV
-# (synchronised batch norm, Sinkhorn over the global batch, two local crops),
+# (synchronised batch norm, Sinkhorn over the global batch, two local crops;
+# and with its queue of earlier global batches),
 # MoCo v2 (the queue fed the global batch's keys) and SimCLR (negatives over
 # the gathered global batch);
 # the same run with per-rank batch norm must fail the comparison (a control);
@@ -74,11 +75,18 @@ sys.exit(0 if total <= 1e-5 and worst <= 1e-3 else 1)
 PY
 }
 
+# base_lr 0.6 rather than the smoke preset's 4.8: at 4.8 this tiny network's
+# first gradients (norm ~100) make the run chaotic, and the float rounding of
+# the per-rank sums (SwAV: 6e-8 of the weights after one step) grows a
+# thousandfold in two more steps (7.6e-5 after three); at 0.6 three steps stay
+# at 2.5e-7, while the control below still differs by 4e-2.
 common=(--preset smoke --config "$tmp/tiny.json" --arch resnet18 --width 0.125 --res 32 --small-res 16
-        --identities 8 --per-identity 4 --batch 8 --seed 3)
-for method in supervised swav moco simclr; do
-  args=("${common[@]}" --method "$method" --max-steps 3)
-  [ "$method" = swav ] && args+=(--local-crops 2)
+        --identities 8 --per-identity 4 --batch 8 --seed 3 --base-lr 0.6)
+for method in supervised swav swav-queue moco simclr; do
+  args=("${common[@]}" --method "${method%-queue}" --max-steps 3)
+  [ "${method%-queue}" = swav ] && args+=(--local-crops 2)
+  # SwAV's queue: filled by step 1's global batch, balanced with steps 2 and 3.
+  [ "$method" = swav-queue ] && args+=(--swav-queue 8 --swav-queue-start-epoch 0)
   "$facebench" pretrain "${args[@]}" --out "$tmp/$method-1" > "$tmp/$method-1.log" 2>&1 ||
     { cat "$tmp/$method-1.log"; exit 1; }
   "${mpi[@]}" "$facebench" pretrain "${args[@]}" --dist mpi --out "$tmp/$method-2" > "$tmp/$method-2.log" 2>&1 ||

@@ -7,10 +7,12 @@ method=${2:-swav}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=2
-local_crops=2
+local_crops=2 method_args=()
 [ "$method" = swav ] || local_crops=0
+# SwAV with its queue from epoch 2 on: the kills also land while it fills and once it is in use.
+[ "$method" = swav ] && method_args=(--swav-queue 16 --swav-queue-start-epoch 2)
 args=(pretrain --preset smoke --method "$method" --width 0.125 --res 32 --small-res 16 --local-crops $local_crops
-      --identities 8 --per-identity 6 --batch 8 --epochs 8 --checkpoint-every 1 --seed 5)
+      --identities 8 --per-identity 6 --batch 8 --epochs 8 --checkpoint-every 1 --seed 5 "${method_args[@]}")
 "$facebench" "${args[@]}" --out "$tmp/straight" > /dev/null 2>&1
 kills=0
 # Kill points: after a random number (0 to 2) of new checkpoints since the
