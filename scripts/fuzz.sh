@@ -31,14 +31,13 @@ else
   for f in tests/fuzz/targets/*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 fi
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFB_CUDA=OFF \
-  -DFB_FUZZ=ON -DFB_SANITIZE=address,undefined > "$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+scripts/configure-sanitized.sh "$build"
 cmake --build "$build" -j"${FB_FUZZ_JOBS:-2}" --target "${targets[@]/#/fuzz_}"
 
 # Sanitizer reports are fatal and symbolised; libFuzzer also checks for leaks.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan-suppressions.txt}
 export OMP_NUM_THREADS=1
 
 runs=()

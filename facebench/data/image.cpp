@@ -76,6 +76,8 @@ namespace {
 Image8 adopt(unsigned char* p, int w, int h, int file_channels, int want, const std::string& name) {
   if (!p) FB_FAIL("cannot decode image '", name, "': ", stbi_failure_reason() ? stbi_failure_reason() : "unknown error");
   std::unique_ptr<unsigned char, void (*)(void*)> guard(p, stbi_image_free);
+  // stb accepts a PGM/PPM header that gives a side of 0.
+  if (w <= 0 || h <= 0) FB_FAIL("cannot decode image '", name, "': it is ", w, " x ", h, " pixels (empty)");
   Image8 im;
   im.width = w;
   im.height = h;

@@ -114,7 +114,8 @@ TEST_CASE("pth: views, shared storages and every dtype, in the zip and the legac
         {"scalar", DType::f32},     {"empty", DType::f32}, {"param", DType::f32},   {"num_batches_tracked", DType::i64}};
     std::set<const void*> storages;
     for (auto& [name, want] : exp) {
-      CAPTURE(name);
+      const std::string& tensor_name = name;  // clang's C++17 lambdas (CAPTURE) cannot capture a structured binding
+      CAPTURE(tensor_name);
       REQUIRE(got.count(name) == 1);
       const Tensor& t = got.at(name);
       CHECK(t.dtype() == dtypes.at(name));
@@ -166,7 +167,8 @@ TEST_CASE("pth: facebench convert checks names against the architecture and writ
   auto direct = by_name(checkpoint::load_pth(fixture("r50_release.pth"), "module.base_net."));
   REQUIRE(converted.size() == direct.size());
   for (auto& [n, t] : converted) {
-    CAPTURE(n);
+    const std::string& tensor_name = n;  // clang's C++17 lambdas (CAPTURE) cannot capture a structured binding
+    CAPTURE(tensor_name);
     REQUIRE(direct.count(n) == 1);
     CHECK(ops::rel_error(t.to(DType::f64), direct.at(n).to(DType::f64)) == 0.0);
   }

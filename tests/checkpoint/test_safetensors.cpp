@@ -396,7 +396,9 @@ TEST_CASE("safetensors: fixture written by Python matches the expected values ex
   const auto& want = expected["safetensors"];
   REQUIRE(ts.size() == want.size());
   std::vector<std::string> file_order;
-  for (const auto& [name, t] : ts) {
+  for (const auto& entry : ts) {
+    const std::string& name = entry.first;  // clang's C++17 lambdas (CAPTURE) cannot capture a structured binding
+    const Tensor& t = entry.second;
     CAPTURE(name);
     REQUIRE(want.contains(name));
     file_order.push_back(name);

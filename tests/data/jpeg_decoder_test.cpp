@@ -37,8 +37,10 @@ TEST_CASE("JPEG: libjpeg-turbo decodes as stb_image does within decoder toleranc
   // Written by another encoder (Pillow): baseline RGB and progressive grayscale.
   for (const char* f : {"rgb.jpg", "gray_progressive.jpg"})
     files.emplace_back(f, read_file_bytes((fs::path(FB_TEST_DATA_DIR) / "fuzz" / "corpus" / "image" / f).string()));
-  for (const auto& [what, bytes] : files)
+  for (const auto& file : files)
     for (int channels : {0, 1, 3}) {
+      const std::string& what = file.first;
+      const std::string& bytes = file.second;
       CAPTURE(what);
       CAPTURE(channels);
       Image8 s = decode_with(JpegDecoder::Stb, bytes, channels);
