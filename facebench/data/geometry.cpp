@@ -99,7 +99,10 @@ View warp(const Sample& s, const Affine& src_to_view, int out_w, int out_h, bool
       for (int i = 0; i < n; ++i) {
         const double s = scale * i + offset;
         const int i0 = int(std::floor(s));
-        t[size_t(i)] = {std::max(i0, 0), std::min(i0 + 1, limit - 1), float(s - i0), s >= -0.5 && s <= limit - 0.5,
+        // Both taps clamped into the image: rows of taps that fall outside are
+        // never read, but even forming a pointer past the image is undefined.
+        t[size_t(i)] = {std::clamp(i0, 0, limit - 1), std::clamp(i0 + 1, 0, limit - 1), float(s - i0),
+                        s >= -0.5 && s <= limit - 0.5,
                         int(std::lround(s))};
       }
       return t;
