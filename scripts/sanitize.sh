@@ -6,7 +6,7 @@
 #   scripts/sanitize.sh           the whole suite
 #   scripts/sanitize.sh --quick   the suites of the parsers and kernels only:
 #                                 checkpoint, data, kernels, and every fuzz
-#                                 target over its corpus (sized for a CI job)
+#                                 target over its corpus (what CI runs)
 #
 # The build goes to $FB_FUZZ_BUILD (default build-fuzz); it needs clang and
 # libclang-rt-dev (libFuzzer) from Debian.

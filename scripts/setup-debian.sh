@@ -10,7 +10,14 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libhdf5-dev libturbojpeg0-dev > /dev/null
 # Open MPI: the MPI backend of nn/distributed (data-parallel training) and its mpirun test.
 $SUDO apt-get install -y -qq --no-install-recommends libopenmpi-dev openmpi-bin > /dev/null
-# Optional: PyTorch for the interoperability tests (they are skipped without it).
-if [ "${1:-}" = "--with-torch" ]; then
-  $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-torchvision python3-numpy > /dev/null
-fi
+for option in "$@"; do
+  case "$option" in
+    # PyTorch for the interoperability tests (they are skipped without it).
+    --with-torch)
+      $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-torchvision python3-numpy > /dev/null ;;
+    # clang, libFuzzer and clang's OpenMP for scripts/fuzz.sh and scripts/sanitize.sh.
+    --with-sanitizers)
+      $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-dev libomp-dev > /dev/null ;;
+    *) echo "setup-debian.sh: unknown option $option (expected --with-torch, --with-sanitizers)" >&2; exit 2 ;;
+  esac
+done
