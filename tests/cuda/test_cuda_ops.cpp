@@ -77,7 +77,9 @@ TEST_CASE("cuda ops: batch norm training forward, backward and eval") {
     Tensor x = fbtest::rnd(s, gen, -2, 3), g = fbtest::rnd({C}, gen), b = fbtest::rnd({C}, gen);
     Tensor dy = fbtest::rnd(s, gen);
     auto [y, mean, invstd] = kernels::batch_norm_forward_train(gpu(x), gpu(g), gpu(b), 1e-5);
-    auto [ry, rmean, rinv] = reference([&] { return kernels::batch_norm_forward_train(f64(x), f64(g), f64(b), 1e-5); });
+    // Named references, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+    const auto r_stats = reference([&] { return kernels::batch_norm_forward_train(f64(x), f64(g), f64(b), 1e-5); });
+    const Tensor &ry = std::get<0>(r_stats), &rmean = std::get<1>(r_stats), &rinv = std::get<2>(r_stats);
     CHECK(rel(y, ry) < kTol);
     CHECK(rel(mean, rmean) < kTol);
     CHECK(rel(invstd, rinv) < kTol);
@@ -106,7 +108,8 @@ TEST_CASE("cuda ops: max, average and adaptive pooling forward and backward") {
   for (bool ceil_mode : {false, true}) {
     p.ceil_mode = ceil_mode;
     auto [y, idx] = kernels::max_pool2d_forward(gpu(x), p);
-    auto [ry, ridx] = reference([&] { return kernels::max_pool2d_forward(f64(x), p); });
+    const auto r_pool = reference([&] { return kernels::max_pool2d_forward(f64(x), p); });
+    const Tensor &ry = std::get<0>(r_pool), &ridx = std::get<1>(r_pool);  // capturable, unlike a binding
     CHECK(rel(y, ry) == 0.0);
     CHECK(ops::max_abs_diff(idx.to(Device::cpu()).to(DType::f64), ridx.to(DType::f64)) == 0.0);
     Tensor dy = fbtest::rnd(y.shape(), gen);
@@ -121,7 +124,8 @@ TEST_CASE("cuda ops: max, average and adaptive pooling forward and backward") {
                 reference([&] { return kernels::avg_pool2d_backward(f64(dya), x.shape(), p); })) < kTol);
     }
   }
-  for (auto [oh, ow] : {std::pair<int64_t, int64_t>{1, 1}, {3, 2}, {4, 7}}) {
+  for (const auto& size : {std::pair<int64_t, int64_t>{1, 1}, {3, 2}, {4, 7}}) {
+    const int64_t oh = size.first, ow = size.second;  // capturable, unlike a structured binding
     Tensor y = kernels::adaptive_avg_pool2d_forward(gpu(x), oh, ow);
     CHECK(rel(y, reference([&] { return kernels::adaptive_avg_pool2d_forward(f64(x), oh, ow); })) < kTol);
     Tensor dy = fbtest::rnd(y.shape(), gen);

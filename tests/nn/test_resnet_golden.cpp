@@ -81,7 +81,9 @@ void check_against_torch(const std::string& file, const std::string& arch, doubl
   double worst = 0;
   std::string worst_name;
   int n_params = 0, at_acceptance = 0;
-  for (auto& [n, p] : net->named_parameters()) {
+  for (auto& entry : net->named_parameters()) {
+    const std::string& n = entry.first;  // capturable by INFO, unlike a structured binding (clang 14)
+    auto& p = entry.second;
     REQUIRE_MESSAGE(p.grad().defined(), "no gradient for ", n);
     double e = ops::rel_error(p.grad(), g.t.at("grad." + n));
     INFO("parameter ", n, " torch f32 err ", g.t.at("torch_f32_err.grad." + n).item());

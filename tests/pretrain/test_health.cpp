@@ -114,7 +114,7 @@ TEST_CASE("a NaN gradient stops the run before the step and keeps the last good 
     // its weights are finite; no backbone was exported.
     pretrain::TrainingState s = pretrain::load_checkpoint(dir);
     CHECK(s.step == bad_step);
-    for (const auto& [name, t] : s.model) CHECK_MESSAGE(ops::all_finite(t), name);
+    for (const auto& entry : s.model) CHECK_MESSAGE(ops::all_finite(entry.second), entry.first);
     CHECK_FALSE(fs::exists(fs::path(dir) / "backbone.safetensors"));
     fs::remove_all(dir);
   }
