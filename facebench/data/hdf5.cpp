@@ -113,10 +113,12 @@ void attach_class(hid_t obj, const char* cls) {
 // size taken from the file: a free-space object of size 0 (or one that points
 // backwards) never advances the walk, and libhdf5 loops forever on it. Before
 // a variable-length element is read, the collection it points into is walked
-// here the same way and such a file is refused. Only datasets stored
+// here the same way and such a file is refused, as is an element that claims
+// more than max_bytes (libhdf5 would allocate that first). Only datasets stored
 // contiguously can be checked (the element's heap ID is read from the raw
 // data); the heaps of chunked ones are left to libhdf5.
-void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i, const std::string& what) {
+void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i, int64_t max_bytes,
+                       const std::string& what) {
   const haddr_t data = H5Dget_offset(ds);
   if (data == HADDR_UNDEF) return;
   Id fcpl(H5Fget_create_plist(file), H5Pclose);
@@ -141,6 +143,10 @@ void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i,
   std::string buf;
   // H5Dget_offset counts from the start of the file; addresses inside the file count from the user block's end.
   if (uint64_t(i) > (uint64_t(1) << 40) || !read(data + uint64_t(i) * elem, elem, buf)) return;
+  // libhdf5 allocates the length the element claims before it reads the heap.
+  const uint64_t length = le(buf, 0, 4);
+  if (length > uint64_t(max_bytes))
+    FB_FAIL(what, ": element ", i, " holds more than ", max_bytes, " bytes (it claims ", length, ")");
   const uint64_t heap = base + le(buf, 4, sa);
   // Collection header: "GCOL", version, 3 reserved bytes, collection size (ss).
   const size_t header = 8 + ss, object_header = 8 + ss;
@@ -294,7 +300,7 @@ std::string H5File::read_blob(const std::string& name, int64_t i, int64_t max_by
   const H5T_class_t cls = H5Tget_class(ftype.id);
   auto fail_read = [&]() { FB_FAIL(what, ": cannot read element ", i, " (damaged file?)"); };
   if (cls == H5T_VLEN || (cls == H5T_STRING && H5Tis_variable_str(ftype.id) > 0))
-    check_global_heap(id_, ds.id, path_, i, what);
+    check_global_heap(id_, ds.id, path_, i, max_bytes, what);
   if (cls == H5T_VLEN) {
     Id base(H5Tget_super(ftype.id), H5Tclose);
     if (H5Tget_class(base.id) != H5T_INTEGER || H5Tget_size(base.id) != 1)

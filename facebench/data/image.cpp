@@ -171,6 +171,11 @@ bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why, bool* sixte
       return false;
     }
     while (i < n && std::isdigit(b[i]) && v[k] < (1ll << 40)) v[k] = v[k] * 10 + (b[i++] - '0');
+    // stb reads these into an int (and overflows it).
+    if (v[k] > INT32_MAX) {
+      *why = "PGM/PPM header value " + std::to_string(v[k]) + (v[k] >= (1ll << 40) ? "..." : "") + " too large";
+      return false;
+    }
   }
   ++i;  // the single whitespace byte before the samples
   const long long ch = b[1] == '6' ? 3 : 1, bytes = v[2] > 255 ? 2 : 1;

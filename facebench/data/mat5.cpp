@@ -150,6 +150,11 @@ bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, s
     // their number is bounded by the element's size like any other count.
     if (cols == 0 && rows > int64_t(len))
       FB_FAIL("cannot read '", name, "': char array '", *var, "' claims ", rows, " empty rows in ", len, " bytes");
+    // MATLAB stores UTF-16 code units; a file may declare any numeric type
+    // for them, so a value that is no code unit is refused, not converted.
+    for (double v : codes)
+      if (!(v >= 0 && v <= 65535))
+        FB_FAIL("cannot read '", name, "': char array '", *var, "' holds ", v, ", not a character code");
     for (int64_t i = 0; i < rows; ++i) {
       std::string row;
       for (int64_t c = 0; c < cols; ++c) row += char(int(codes[size_t(c * rows + i)]) & 0xFF);

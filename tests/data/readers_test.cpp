@@ -385,8 +385,10 @@ TEST_CASE("MAT v5: plain and compressed matrices - truncated and v7.3 files are 
 }
 
 namespace {
-// One miMATRIX element of class mxCHAR with the given dimensions and UTF-16 codes.
-std::string mat_char_array(const std::string& var, int32_t rows, int32_t cols, const std::vector<uint16_t>& codes) {
+// One miMATRIX element of class mxCHAR with the given dimensions and codes,
+// stored as UTF-16 (miUINT16) or, as a file may declare, as doubles (miDOUBLE).
+std::string mat_char_array(const std::string& var, int32_t rows, int32_t cols, const std::vector<double>& codes,
+                           bool as_double = false) {
   auto element = [](uint32_t type, const std::string& payload) {
     std::string e(8, '\0');
     const uint32_t tag[2] = {type, uint32_t(payload.size())};
@@ -399,7 +401,11 @@ std::string mat_char_array(const std::string& var, int32_t rows, int32_t cols, c
   const int32_t dims[2] = {rows, cols};
   std::string body = element(6 /* miUINT32 */, std::string((const char*)flags, 8)) +
                      element(5 /* miINT32 */, std::string((const char*)dims, 8)) + element(1 /* miINT8 */, var) +
-                     element(4 /* miUINT16 */, std::string((const char*)codes.data(), codes.size() * 2));
+                     [&] {
+                       if (as_double) return element(9 /* miDOUBLE */, std::string((const char*)codes.data(), codes.size() * 8));
+                       std::vector<uint16_t> u(codes.begin(), codes.end());
+                       return element(4 /* miUINT16 */, std::string((const char*)u.data(), u.size() * 2));
+                     }();
   std::string file = "MATLAB 5.0 MAT-file";
   file.resize(124, ' ');
   file += std::string("\x00\x01IM", 4);
@@ -417,6 +423,11 @@ TEST_CASE("MAT v5: char arrays - rows of text, empty rows, and an absurd count o
   // 2^31 - 1 rows of nothing would be 2^31 strings: refused before any is made.
   CHECK_THROWS_WITH(read_mat5(mat_char_array("names", 2147483647, 0, {}), "huge.mat"),
                     doctest::Contains("claims 2147483647 empty rows"));
+  // Codes stored as doubles: read when they are character codes, refused when not.
+  CHECK(read_mat5(mat_char_array("names", 1, 2, {'o', 'k'}, true), "d.mat")["names"].strings[0] == "ok");
+  for (double bad : {-1.0, 1e252, std::nan("")})
+    CHECK_THROWS_WITH(read_mat5(mat_char_array("names", 1, 2, {'o', bad}, true), "bad.mat"),
+                      doctest::Contains("not a character code"));
 }
 
 TEST_CASE("AFLW2000-3D: pt3d_68 and Pose_Para per image - the 99-degree filter") {

@@ -82,6 +82,12 @@ TEST_CASE("decoding: truncated corrupt empty and missing files throw naming the 
   std::string pgm = "P5\n10 10\n255\nabc";  // 3 of 100 pixels
   fbt::write_text(dir / "short.pgm", pgm);
   CHECK_THROWS_WITH(decode_image_file((dir / "short.pgm").string()), doctest::Contains("short.pgm"));
+  // A side of 0 (stb returns an empty image) and one beyond int (stb's parser overflows).
+  for (const char* header : {"P5\n3 0\n255\n", "P6 10995511627750 0 255\n"}) {
+    const std::string bad = header;
+    CAPTURE(bad);
+    CHECK_THROWS_WITH(decode_image_memory(bad.data(), bad.size(), "bad.pgm", 0), doctest::Contains("bad.pgm"));
+  }
   CHECK_THROWS_WITH(decode_image_file((dir / "absent.jpg").string()), doctest::Contains("absent.jpg"));
   // A BMP cut short (stb would pad it with black).
   std::string bmp;
