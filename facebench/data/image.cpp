@@ -127,9 +127,9 @@ bool jpeg_huffman_tables_ok(const unsigned char* b, size_t n, std::string* why) 
       long remaining = long(len) - 2;
       size_t t = i + 2;
       while (remaining > 0) {
-        if (t + 17 > n) return true;
-        int codes = 0;
-        for (int k = 1; k <= 16; ++k) codes += b[t + size_t(k)];
+        if (t + 1 >= n) return true;
+        int codes = 0;  // stb reads zeros past the end of the data
+        for (size_t k = 1; k <= 16 && t + k < n; ++k) codes += b[t + k];
         if (codes > 256) {
           *why = "corrupt JPEG (a Huffman table lists " + std::to_string(codes) + " codes, at most 256 exist)";
           return false;

@@ -126,6 +126,10 @@ TEST_CASE("JPEG: a Huffman table that lists more than 256 codes is refused") {
   for (int k = 0; k < 16; ++k) prog_bad[last_dht + 5 + size_t(k)] = char(0x11);  // 16 x 17 = 272 codes
   CHECK_THROWS_WITH(decode_image_memory(prog_bad.data(), prog_bad.size(), "prog_bad.jpg", 0),
                     doctest::Contains("Huffman table lists 272 codes"));
+  // Counts cut off by the end of the file (stb reads zeros for the rest), the
+  // last two being the end-of-image marker: 7 x 64 + 0xFF + 0xD9 = 920 codes.
+  const std::string cut = prog.substr(0, last_dht + 5) + std::string(7, char(0x40)) + "\xFF\xD9";
+  CHECK_THROWS_WITH(decode_image_memory(cut.data(), cut.size(), "cut.jpg", 0), doctest::Contains("920 codes"));
   int w = 0, h = 0, c = 0;
   CHECK_FALSE(probe_image_file((dir / "bad.jpg").string(), &w, &h, &c));
   REQUIRE(probe_image_file((dir / "good.jpg").string(), &w, &h, &c));
