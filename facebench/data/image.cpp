@@ -85,6 +85,14 @@ Image8 adopt(unsigned char* p, int w, int h, int file_channels, int want, const 
   im.px.assign(p, p + size_t(w) * h * im.channels);
   return im;
 }
+// stb takes data for a JPEG when it starts with a start-of-image marker,
+// which (like every marker) may follow any number of 0xFF fill bytes.
+bool is_jpeg(const unsigned char* b, size_t n) {
+  size_t i = 0;
+  while (i < n && b[i] == 0xFF) ++i;
+  return i >= 1 && i < n && b[i] == 0xD8;
+}
+
 // stb_image decodes a JPEG whose entropy-coded data stops early without an
 // error (the missing blocks come out grey), so a truncated download would pass
 // as a valid picture. A complete JPEG ends its last scan with an EOI marker
@@ -112,7 +120,7 @@ bool jpeg_is_complete(const unsigned char* b, size_t n) {
 // (stb does so before the frame header, and refuses them after it), so it
 // checks every table stb can reach, and perhaps more.
 bool jpeg_huffman_tables_ok(const unsigned char* b, size_t n, std::string* why) {
-  size_t i = 2;  // after SOI
+  size_t i = 2;  // after SOI (with fill bytes before it, the walk passes over them and the SOI)
   while (i < n) {
     while (i < n && b[i] != 0xFF) ++i;    // junk between segments
     while (i < n && b[i] == 0xFF) ++i;    // fill bytes
@@ -207,9 +215,9 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
   check_channels(channels);
   FB_CHECK(n > 0, "cannot decode image '", name, "': file is empty");
   const auto* b = static_cast<const unsigned char*>(bytes);
-  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_is_complete(b, n))
+  if (is_jpeg(b, n) && !jpeg_is_complete(b, n))
     FB_FAIL("cannot decode image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
-  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
+  if (is_jpeg(b, n)) {
     std::string why;
     if (!jpeg_huffman_tables_ok(b, n, &why)) FB_FAIL("cannot decode image '", name, "': ", why);
   }
@@ -234,7 +242,7 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
     FB_FAIL("cannot decode image '", name, "': its header claims ", w, " x ", h, " pixels, more than the ",
             kMaxImagePixels, " accepted");
 #ifdef FB_HAVE_TURBOJPEG
-  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && jpeg_decoder() == JpegDecoder::Turbo) {
+  if (is_jpeg(b, n) && jpeg_decoder() == JpegDecoder::Turbo) {
     Image8 im;
     if (turbo_decode(b, n, channels, &im)) return im;
   }
@@ -258,7 +266,7 @@ bool probe_image_file(const std::string& path, int* width, int* height, int* cha
   }
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   std::string why;
-  if (bytes.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF && !jpeg_huffman_tables_ok(b, bytes.size(), &why))
+  if (is_jpeg(b, bytes.size()) && !jpeg_huffman_tables_ok(b, bytes.size(), &why))
     return false;
   if (bytes.size() > size_t(INT32_MAX)) return false;
   return stbi_info_from_memory(b, int(bytes.size()), width, height, channels) != 0;

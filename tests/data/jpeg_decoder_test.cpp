@@ -111,6 +111,10 @@ TEST_CASE("JPEG: a Huffman table that lists more than 256 codes is refused") {
     set_jpeg_decoder(d);
     CHECK_THROWS_WITH(decode_image_memory(bad.data(), bad.size(), "bad.jpg", 3),
                       doctest::Contains("Huffman table lists 512 codes"));
+    // stb also takes a start-of-image marker after fill bytes.
+    const std::string filled = "\xFF\xFF" + bad;
+    CHECK_THROWS_WITH(decode_image_memory(filled.data(), filled.size(), "filled.jpg", 3),
+                      doctest::Contains("Huffman table lists 512 codes"));
     Image8 im = decode_image_memory(good.data(), good.size(), "good.jpg", 3);
     CHECK(im.width == 33);
     CHECK(im.height == 21);
