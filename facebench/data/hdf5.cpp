@@ -147,13 +147,14 @@ void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i,
   const uint64_t length = le(buf, 0, 4);
   if (length > uint64_t(max_bytes))
     FB_FAIL(what, ": element ", i, " holds more than ", max_bytes, " bytes (it claims ", length, ")");
-  const uint64_t heap = base + le(buf, 4, sa);
+  const uint64_t heap = base + le(buf, 4, sa), wanted = le(buf, 4 + sa, 4);
   // Collection header: "GCOL", version, 3 reserved bytes, collection size (ss).
   const size_t header = 8 + ss, object_header = 8 + ss;
   if (!read(heap, header, buf) || buf.compare(0, 4, "GCOL") != 0) return;  // libhdf5 refuses it itself
   const uint64_t size = le(buf, 8, ss);
   if (size < header || size > (uint64_t(1) << 31) || !read(heap, size_t(size), buf)) return;  // likewise
-  uint64_t p = header;
+  uint64_t p = header, found = 0, found_size = 0;
+  bool have = false;
   while (p < size) {
     if (p + object_header > size) break;  // a tail too short for an object: free space
     const uint64_t index = le(buf, size_t(p), 2), object = le(buf, size_t(p) + 8, ss);
@@ -161,8 +162,18 @@ void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i,
     if (p + need <= p)  // a size of 0, or one that wraps around: libhdf5 would never get past it
       FB_FAIL(what, ": element ", i, " points into a damaged global heap (object ", index, " at byte ", p,
               " of the collection at ", heap, " has size ", object, ")");
+    if (index == wanted && index > 0) {  // the last object listed under an index is the one libhdf5 keeps
+      have = true;
+      found = p;
+      found_size = object;
+    }
     p += need;
   }
+  // libhdf5 copies the object, trusting its size, into a buffer of the
+  // element's length: the object must fit both the collection and that length.
+  if (have && (found_size > length || found_size > size - found - object_header))
+    FB_FAIL(what, ": element ", i, " points into a damaged global heap (object ", wanted, " of ", found_size,
+            " bytes at byte ", found, " of a ", size, "-byte collection, for an element of ", length, " bytes)");
 }
 
 }  // namespace

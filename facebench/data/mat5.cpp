@@ -111,6 +111,7 @@ bool parse_matrix(const unsigned char* d, size_t len, const std::string& name, s
     if (v < 0) FB_FAIL("cannot read '", name, "': negative dimension");
     a->dims.push_back(v);
   }
+  if (a->dims.size() < 2) FB_FAIL("cannot read '", name, "': an array with ", a->dims.size(), " dimensions (MATLAB writes at least 2)");
   if (!r.element(&t, &e, &el) || t != miINT8) FB_FAIL("cannot read '", name, "': bad variable name");
   var->assign(reinterpret_cast<const char*>(e), el);
   if (cls == mxSTRUCT || cls == mxOBJECT || cls == mxSPARSE || complex) return false;

@@ -245,9 +245,19 @@ TEST_CASE("HDF5 image stores: a damaged global heap is refused instead of hangin
     H5ImagesDataset good(root.string(), log);
     CHECK(good.get(1).image.width == 16);  // the check passes a sound heap
   }
-  std::string bytes = read_file_bytes(path);
+  const std::string sound = read_file_bytes(path);
+  std::string bytes = sound;
   const size_t gcol = bytes.find("GCOL");
   REQUIRE(gcol != std::string::npos);
+  {
+    // The first object (element 0's) claims 2^40 bytes: more than its element and its collection hold.
+    std::string big = sound;
+    big[gcol + 16 + 8 + 5] = 1;
+    fbt::write_text(path, big);
+    ProblemLog log(OnError::Fail);
+    H5ImagesDataset d(root.string(), log);
+    CHECK_THROWS_WITH(d.get(0), doctest::Contains("damaged global heap"));
+  }
   // The first object follows the 16-byte collection header: index (2), references (2), reserved (4), size (8).
   const size_t object = gcol + 16;
   for (size_t k = 0; k < 16; ++k) bytes[object + k] = 0;
