@@ -1,10 +1,12 @@
 #include "facebench/data/hdf5.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
 
+#include "facebench/common/child_process.h"
 #include "tensor/error.h"
 
 #ifdef FB_HAVE_HDF5
@@ -176,6 +178,114 @@ void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i,
             " bytes at byte ", found, " of a ", size, "-byte collection, for an element of ", length, " bytes)");
 }
 
+// libhdf5 trusts a file's own metadata: some damage to a group's link storage
+// (its local heap or B-tree) makes it read through a null pointer, which no
+// error code can report. So before the file is opened in this process, a child
+// process walks what the readers will touch - every group and link, every
+// object header and attribute, the values of every dataset up to
+// kWalkReadBytes (MATLAB's cells and the arrays they refer to included) - and
+// a file that crashes or hangs the child is refused. Variable-length datasets
+// are not read there: their heaps are checked in this process before each
+// element is read (check_global_heap), and their values can be gigabytes.
+constexpr int kWalkDone = 0;
+constexpr int kWalkOpenFailed = 3;  // libhdf5 refuses the file: the parent reports it with its own message
+constexpr hsize_t kWalkReadBytes = hsize_t(64) << 20;
+constexpr double kWalkSeconds = 120;
+
+void walk_attributes(hid_t obj) {
+  auto visit = [](hid_t o, const char* name, const H5A_info_t*, void*) -> herr_t {
+    Id a(H5Aopen(o, name, H5P_DEFAULT), H5Aclose);
+    Id type(H5Aget_type(a.id), H5Tclose);
+    Id space(H5Aget_space(a.id), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+    const size_t size = H5Tget_size(type.id);
+    const H5T_class_t cls = H5Tget_class(type.id);
+    if (a.ok() && n > 0 && size > 0 && cls != H5T_VLEN && cls != H5T_REFERENCE &&
+        H5Tis_variable_str(type.id) == 0 && hsize_t(n) <= kWalkReadBytes / size) {
+      std::vector<char> buf(size_t(n) * size);
+      H5Aread(a.id, type.id, buf.data());
+    }
+    return 0;
+  };
+  hsize_t idx = 0;
+  H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, visit, nullptr);
+}
+
+// follow: also walk the datasets its object references point to (one level:
+// a cell of cells is not what the readers accept, and references may form cycles).
+void walk_dataset(hid_t ds, bool follow) {
+  Id type(H5Dget_type(ds), H5Tclose);
+  Id space(H5Dget_space(ds), H5Sclose);
+  Id plist(H5Dget_create_plist(ds), H5Pclose);
+  H5Pget_layout(plist.id);
+  walk_attributes(ds);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+  if (n <= 0) return;
+  switch (H5Tget_class(type.id)) {
+    case H5T_INTEGER:
+    case H5T_FLOAT:
+      if (hsize_t(n) <= kWalkReadBytes / sizeof(double)) {
+        std::vector<double> v(static_cast<size_t>(n));
+        H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+      }
+      break;
+    case H5T_REFERENCE:
+      if (follow && H5Tequal(type.id, H5T_STD_REF_OBJ) > 0 && hsize_t(n) <= kWalkReadBytes / sizeof(hobj_ref_t)) {
+        std::vector<hobj_ref_t> refs(static_cast<size_t>(n));
+        if (H5Dread(ds, H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs.data()) >= 0)
+          for (hobj_ref_t& r : refs) {
+            Id target(H5Rdereference2(ds, H5P_DEFAULT, H5R_OBJECT, &r), H5Oclose);
+            if (target.ok() && H5Iget_type(target.id) == H5I_DATASET) walk_dataset(target.id, false);
+          }
+      }
+      break;
+    case H5T_STRING:
+    case H5T_OPAQUE:
+      if (H5Tis_variable_str(type.id) == 0 && H5Tget_size(type.id) > 0 &&
+          hsize_t(n) <= kWalkReadBytes / H5Tget_size(type.id)) {
+        std::vector<char> buf(size_t(n) * H5Tget_size(type.id));
+        H5Dread(ds, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
+      }
+      break;
+    default:  // variable-length and compound data: see above
+      break;
+  }
+}
+
+// Runs in the child: no Lock (the parent's lock is held by a thread that does
+// not exist here), and errors are ignored - they are the parent's to report.
+int walk_file(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) return kWalkOpenFailed;
+  auto visit = [](hid_t f, const char* name, const H5O_info_t* info, void*) -> herr_t {
+    // The lookup the readers do (H5File::has), then the object itself.
+    if (std::strcmp(name, ".") != 0 && H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
+    Id obj(H5Oopen(f, name, H5P_DEFAULT), H5Oclose);
+    if (!obj.ok()) return 0;
+    if (info->type == H5O_TYPE_DATASET)
+      walk_dataset(obj.id, true);
+    else
+      walk_attributes(obj.id);
+    return 0;
+  };
+  H5Ovisit2(file.id, H5_INDEX_NAME, H5_ITER_NATIVE, visit, nullptr, H5O_INFO_BASIC);
+  return kWalkDone;
+}
+
+void refuse_if_walk_fails(const std::string& path) {
+  const app::ChildOutcome r = app::run_in_child([&] { return walk_file(path); }, kWalkSeconds);
+  using Kind = app::ChildOutcome::Kind;
+  if (r.kind == Kind::Exited && (r.code == kWalkDone || r.code == kWalkOpenFailed)) return;
+  if (r.kind == Kind::Unavailable) {  // the file is still read, without the protection
+    std::fprintf(stderr, "warning: '%s': cannot check the HDF5 file in a child process first: %s\n", path.c_str(),
+                 r.describe().c_str());
+    return;
+  }
+  FB_FAIL("'", path, "': the HDF5 file is damaged: reading its structure in a child process ended it (",
+          r.describe(), "), so it is not read here");
+}
+
 }  // namespace
 
 H5File::H5File(const std::string& path) : path_(path) {
@@ -186,6 +296,7 @@ H5File::H5File(const std::string& path) : path_(path) {
   }
   if (H5Fis_hdf5(path.c_str()) <= 0)
     FB_FAIL("'", path, "' is not an HDF5 file (MATLAB v7.3 .mat files and .h5 stores are; an older .mat is MAT v5)");
+  refuse_if_walk_fails(path);
   id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id_ < 0) FB_FAIL("'", path, "': HDF5 cannot open it (damaged or truncated?)");
 }

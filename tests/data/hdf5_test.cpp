@@ -267,6 +267,30 @@ TEST_CASE("HDF5 image stores: a damaged global heap is refused instead of hangin
   CHECK_THROWS_WITH(d.get(0), doctest::Contains("damaged global heap"));
 }
 
+TEST_CASE("HDF5: a file whose group metadata crashes libhdf5 is refused, and this process survives") {
+  if (!hdf5_available()) return;
+  // Found by fuzz_hdf5: a damaged local heap of a group makes libhdf5 1.10
+  // read through a null pointer inside H5Lexists. The walk in a child process
+  // meets it first; the file is refused with a message instead.
+  const std::string path = std::string(FB_TEST_DATA_DIR) + "/fuzz/corpus/hdf5/regression-local-heap-segv";
+  REQUIRE(fs::exists(path));
+  try {
+    H5File f(path);
+    FAIL("a file that crashes libhdf5 was opened");
+  } catch (const fb::Error& e) {
+    const std::string m = e.what();
+    CHECK(m.find("regression-local-heap-segv") != std::string::npos);
+    CHECK(m.find("damaged") != std::string::npos);
+    CHECK(m.find("signal") != std::string::npos);
+    MESSAGE(m);
+  }
+  // The readers report it through their usual paths.
+  auto root = fbt::scratch("h5segv");
+  fs::copy_file(path, root / "COFW_test_color.mat");
+  ProblemLog log(OnError::Fail);
+  CHECK_THROWS_WITH(CofwDataset((root / "COFW_test_color.mat").string(), "", log), doctest::Contains("damaged"));
+}
+
 TEST_CASE("300W-LP: the eight image folders, flip splits, landmarks/ folder not walked") {
   auto root = fbt::scratch("300wlp");
   using fb::synth::MatVariable;
