@@ -199,6 +199,28 @@ bool pnm_size_ok(const unsigned char* b, size_t n, std::string* why, bool* sixte
   return true;
 }
 
+// What stb would misread, or be harmed by, in a file it otherwise takes:
+// the reason to refuse it, "" when there is none. Decoding and probing both ask.
+std::string refusal(const unsigned char* b, size_t n) {
+  std::string why;
+  if (n > size_t(INT32_MAX)) return "file larger than 2 GB";  // stb takes the size as an int
+  if (is_jpeg(b, n) && !jpeg_is_complete(b, n)) return "truncated JPEG (no end-of-image marker after the last scan)";
+  if (is_jpeg(b, n) && !jpeg_huffman_tables_ok(b, n, &why)) return why;
+  if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
+    bool sixteen_bit = false;
+    if (!pnm_size_ok(b, n, &why, &sixteen_bit)) return why;
+    // stb_image 2.27 reads 16-bit samples in the host's byte order (PNM's is big-endian) and converts
+    // their channels with its 8-bit routine, reading past the end of its buffer: refused, not misread.
+    if (sixteen_bit) return "16-bit PGM/PPM (maxval above 255) is not supported";
+  }
+  // BMP: the header states the file size; a shorter file is truncated.
+  if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
+    const size_t declared = size_t(b[2]) | size_t(b[3]) << 8 | size_t(b[4]) << 16 | size_t(b[5]) << 24;
+    if (declared > n) return "truncated BMP (" + std::to_string(n) + " of " + std::to_string(declared) + " bytes)";
+  }
+  return "";
+}
+
 void check_channels(int c) { FB_CHECK(c == 0 || c == 1 || c == 3, "decode: channels must be 0, 1 or 3, got ", c); }
 
 }  // namespace
@@ -215,28 +237,10 @@ Image8 decode_image_memory(const void* bytes, size_t n, const std::string& name,
   check_channels(channels);
   FB_CHECK(n > 0, "cannot decode image '", name, "': file is empty");
   const auto* b = static_cast<const unsigned char*>(bytes);
-  if (is_jpeg(b, n) && !jpeg_is_complete(b, n))
-    FB_FAIL("cannot decode image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
-  if (is_jpeg(b, n)) {
-    std::string why;
-    if (!jpeg_huffman_tables_ok(b, n, &why)) FB_FAIL("cannot decode image '", name, "': ", why);
-  }
-  bool sixteen_bit_pnm = false;
-  if (n >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
-    std::string why;
-    if (!pnm_size_ok(b, n, &why, &sixteen_bit_pnm)) FB_FAIL("cannot decode image '", name, "': ", why);
-    // stb_image 2.27 reads 16-bit samples in the host's byte order (PNM's is big-endian) and converts
-    // their channels with its 8-bit routine, reading past the end of its buffer: refused, not misread.
-    if (sixteen_bit_pnm) FB_FAIL("cannot decode image '", name, "': 16-bit PGM/PPM (maxval above 255) is not supported");
-  }
-  // BMP: the header states the file size; a shorter file is truncated.
-  if (n >= 6 && b[0] == 'B' && b[1] == 'M') {
-    const size_t declared = size_t(b[2]) | size_t(b[3]) << 8 | size_t(b[4]) << 16 | size_t(b[5]) << 24;
-    if (declared > n) FB_FAIL("cannot decode image '", name, "': truncated BMP (", n, " of ", declared, " bytes)");
-  }
+  const std::string why = refusal(b, n);
+  if (!why.empty()) FB_FAIL("cannot decode image '", name, "': ", why);
   int w = 0, h = 0, c = 0;
   // The header's size is checked before stb allocates for it: a few bytes can claim a huge picture.
-  FB_CHECK(n <= size_t(INT32_MAX), "cannot decode image '", name, "': file larger than 2 GB");
   if (stbi_info_from_memory(static_cast<const stbi_uc*>(bytes), int(n), &w, &h, &c) &&
       int64_t(w) * int64_t(h) > kMaxImagePixels)
     FB_FAIL("cannot decode image '", name, "': its header claims ", w, " x ", h, " pixels, more than the ",
@@ -257,7 +261,8 @@ Image8 decode_image_file(const std::string& path, int channels) {
 }
 
 bool probe_image_file(const std::string& path, int* width, int* height, int* channels) {
-  // stb's header parse reads a JPEG's Huffman tables too: checked first, as for decoding.
+  // stb's header parse reads a JPEG's Huffman tables and a PGM/PPM's header values
+  // (into an int): what decoding refuses is refused here too.
   std::string bytes;
   try {
     bytes = read_file_bytes(path);
@@ -265,10 +270,7 @@ bool probe_image_file(const std::string& path, int* width, int* height, int* cha
     return false;
   }
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
-  std::string why;
-  if (is_jpeg(b, bytes.size()) && !jpeg_huffman_tables_ok(b, bytes.size(), &why))
-    return false;
-  if (bytes.size() > size_t(INT32_MAX)) return false;
+  if (!refusal(b, bytes.size()).empty()) return false;
   return stbi_info_from_memory(b, int(bytes.size()), width, height, channels) != 0;
 }
 

@@ -48,7 +48,8 @@ void set_jpeg_decoder(JpegDecoder d);  // Turbo without libjpeg-turbo throws fb:
 JpegDecoder jpeg_decoder();
 
 // Width, height and channel count from the header alone (no pixel decode).
-// Returns false when the header is not a readable image.
+// Returns false when the header is not a readable image, or when the checks
+// decoding makes before stb reads the file refuse it (see decode_image_memory).
 bool probe_image_file(const std::string& path, int* width, int* height, int* channels);
 
 // Encoders (stb_image_write); throw fb::Error naming the path on failure.

@@ -145,6 +145,15 @@ TEST_CASE("hostile input: image headers claiming huge pictures are refused befor
   const std::string ppm31 = std::string("P6 2147483647 2147483647 65535\n") + "x";
   CHECK_THROWS_WITH_AS(fb::data::decode_image_memory(ppm31.data(), ppm31.size(), "big.ppm", 3),
                        doctest::Contains("truncated PGM/PPM (1 of more than 2^62 pixel bytes)"), fb::Error);
+  // Probing the header alone refuses the same files (stb's header parse would overflow too).
+  const fs::path dir = scratch("probe");
+  int w = 0, h = 0, c = 0;
+  for (const std::string& bytes : {ppm, ppm31}) {
+    CHECK_FALSE(fb::data::probe_image_file(write(dir / "big.ppm", bytes), &w, &h, &c));
+  }
+  const std::string small = std::string("P6 2 1 255\n") + std::string(6, '\x10');
+  REQUIRE(fb::data::probe_image_file(write(dir / "small.ppm", small), &w, &h, &c));
+  CHECK((w == 2 && h == 1 && c == 3));
 }
 
 TEST_CASE("hostile input: 16-bit PGM/PPM is refused (the decoder misreads it) while 8-bit still decodes") {
