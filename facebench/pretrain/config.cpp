@@ -84,7 +84,14 @@ Config preset(const std::string& name) {
   c.warmup_epochs = 1;
   c.proj_hidden = 256;
   c.proj_out = 64;
-  c.prototypes = 64;
+  // Small images and short runs: SimCLR's colour strength for CIFAR-10 (0.5;
+  // at the paper's 1.0 every SwAV variant tried collapsed, and the synthetic
+  // people differ largely in colour), and SwAV at the temperature and
+  // prototype count that keep its loss off ln K at this scale (measured in
+  // facebench/pretrain/README.md).
+  c.color_strength = 0.5;
+  c.temperature = 0.5;
+  c.prototypes = 30;
   c.queue = 1024;
   c.key_momentum = 0.99;
   c.arcface_s = 16;
