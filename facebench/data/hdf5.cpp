@@ -171,6 +171,12 @@ void check_global_heap(hid_t file, hid_t ds, const std::string& path, int64_t i,
     }
     p += need;
   }
+  // libhdf5 looks the object up in its table of the collection's objects
+  // without checking that the index is there (a read past the table, then
+  // through whatever it finds): the element must name an object the collection holds.
+  if (length > 0 && (wanted == 0 || !have))
+    FB_FAIL(what, ": element ", i, " points into a damaged global heap (object ", wanted,
+            " is not in the collection at ", heap, ")");
   // libhdf5 copies the object, trusting its size, into a buffer of the
   // element's length: the object must fit both the collection and that length.
   if (have && (found_size > length || found_size > size - found - object_header))

@@ -258,6 +258,16 @@ TEST_CASE("HDF5 image stores: a damaged global heap is refused instead of hangin
     H5ImagesDataset d(root.string(), log);
     CHECK_THROWS_WITH(d.get(0), doctest::Contains("damaged global heap"));
   }
+  {
+    // The first object (element 0's, index 1) renumbered 7: element 0 names an object the
+    // collection does not hold, and libhdf5 would read past its table of objects (found by fuzz_hdf5).
+    std::string renumbered = sound;
+    renumbered[gcol + 16] = 7;
+    fbt::write_text(path, renumbered);
+    ProblemLog log(OnError::Fail);
+    H5ImagesDataset d(root.string(), log);
+    CHECK_THROWS_WITH(d.get(0), doctest::Contains("object 1 is not in the collection"));
+  }
   // The first object follows the 16-byte collection header: index (2), references (2), reserved (4), size (8).
   const size_t object = gcol + 16;
   for (size_t k = 0; k < 16; ++k) bytes[object + k] = 0;
