@@ -5,6 +5,7 @@
 
 #include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
+#include "autograd/grad_ready.h"
 #include "autograd/node.h"
 #include "tensor/ops.h"
 
@@ -69,6 +70,9 @@ void backward(const Tensor& root, const Tensor& grad) {
       if (!grads[i].defined()) grads[i] = zeros(node->output_shapes[i], node->output_dtypes[i]);
 
     std::vector<Tensor> in_grads = node->apply(grads);
+    // A leaf's AccumulateGrad runs once, after every gradient into it has arrived.
+    if (auto* acc = dynamic_cast<AccumulateGrad*>(node.get()))
+      if (auto leaf = acc->leaf.lock()) notify_grad_ready(leaf.get());
     if (anomaly) check_backward(node->name(), grads, in_grads);
     FB_CHECK(in_grads.size() == node->next_edges.size() || node->next_edges.empty(), "backward of ", node->name(),
              ": returned ", in_grads.size(), " gradients for ", node->next_edges.size(), " inputs");

@@ -19,6 +19,7 @@
 #include "facebench/pretrain/methods.h"
 #include "nn/checkpoint/safetensors.h"
 #include "nn/distributed/functional.h"
+#include "nn/distributed/gradient_reducer.h"
 #include "nn/optim.h"
 
 namespace fb::pretrain {
@@ -138,6 +139,8 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   std::vector<Tensor> param_list;
   for (auto& [n, t] : params) param_list.push_back(t);
   const size_t bucket_bytes = static_cast<size_t>(std::max(o.grad_bucket_mb, 0.0) * (1 << 20));
+  std::unique_ptr<nn::dist::GradientReducer> reducer;
+  if (world > 1) reducer = std::make_unique<nn::dist::GradientReducer>(*comm, param_list, bucket_bytes);
 
   const int64_t total = cfg.epochs * per_epoch;
   const int64_t stop = cfg.max_steps > 0 ? std::min(total, cfg.max_steps) : total;
@@ -193,11 +196,16 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
       FB_FAIL("pretrain: the loss became ", value, " at step ", step + 1, " (epoch ", batch.epoch + 1,
               "); the last good checkpoint is ", last_good_checkpoint(out), " - lower the learning rate and --resume");
     opt->zero_grad();
-    autograd::backward(loss);
+    {
+      // Data parallel: the gradient of the global batch's loss on every rank,
+      // each bucket's all-reduce started as soon as backward completes it.
+      std::unique_ptr<autograd::GradReadyObserver> watch;
+      if (reducer) watch = reducer->observe();
+      autograd::backward(loss);
+    }
+    if (reducer) reducer->finish();
     if (o.after_backward) o.after_backward(step, params);
     method->before_step(step);
-    // Data parallel: the gradient of the global batch's loss on every rank.
-    if (world > 1) nn::dist::all_reduce_gradients(*comm, param_list, bucket_bytes);
     // A NaN/inf gradient with a finite loss (an overflow inside backward)
     // would silently poison every weight it reaches: stop before the step.
     const double grad_norm = gradient_norm(params);
@@ -213,6 +221,10 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
 
     nlohmann::json rec{{"step", step}, {"epoch", batch.epoch}, {"loss", value}, {"lr", lr}, {"grad_norm", grad_norm}};
     for (auto& [k, v] : method->stats()) rec[k] = v;
+    if (reducer) {  // how much of the gradient all-reduce overlapped backward
+      rec["grad_buckets"] = reducer->bucket_count();
+      rec["grad_buckets_started_in_backward"] = reducer->started_during_backward();
+    }
     if (lead) log << rec.dump() << "\n";
     char status[96];
     std::snprintf(status, sizeof status, "epoch %lld loss %.4f lr %.4g", static_cast<long long>(batch.epoch + 1),

@@ -42,7 +42,8 @@ struct RunOptions {
   // Data parallel (null or world size 1: one process). Each rank reads its
   // cfg.batch / world_size rows of every global batch of cfg.batch; rank 0's
   // parameters and buffers are broadcast at the start; gradients are averaged
-  // in buckets of grad_bucket_mb after backward; batch norm is synchronised
+  // in buckets of grad_bucket_mb, each started while backward still runs as
+  // soon as its gradients are complete (nn/distributed/gradient_reducer.h); batch norm is synchronised
   // when cfg.sync_bn; SwAV's Sinkhorn, MoCo's queue and SimCLR's negatives
   // span the global batch. Only rank 0 writes files and the progress line.
   // A resume needs the world size the checkpoint was written with.

@@ -34,6 +34,15 @@ namespace fb::nn::dist {
 
 enum class ReduceOp { Sum, Average };
 
+// A collective started by Communicator::all_reduce_async.
+class PendingReduce {
+ public:
+  virtual ~PendingReduce() = default;
+  // Blocks until the tensor holds the result.
+  virtual void wait() = 0;
+};
+using PendingReducePtr = std::unique_ptr<PendingReduce>;
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -50,6 +59,14 @@ class Communicator {
   // The ranks' tensors concatenated along dim 0 in rank order (equal shapes).
   virtual Tensor all_gather(const Tensor& t) = 0;
   virtual void barrier() = 0;
+  // all_reduce that returns at once where the backend can overlap it with
+  // computation (MPI: MPI_Iallreduce); t must be contiguous and untouched
+  // until wait(). Started collectives count in the order every rank must
+  // follow. The default reduces before it returns.
+  virtual PendingReducePtr all_reduce_async(const Tensor& t, ReduceOp op = ReduceOp::Sum);
+  // Lets started collectives advance: MPI moves nonblocking collectives on
+  // only while the process is inside an MPI call.
+  virtual void progress() {}
   // A double summed (or averaged) over ranks: convenience for metrics.
   double all_reduce_scalar(double v, ReduceOp op = ReduceOp::Sum);
 };

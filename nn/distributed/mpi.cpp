@@ -70,6 +70,20 @@ MPI_Datatype mpi_type(DType t, bool for_reduce) {
   }
 }
 
+struct Pending : PendingReduce {
+  Tensor t;
+  double scale = 1.0;
+  MPI_Request request = MPI_REQUEST_NULL;
+  void wait() override {
+    if (request != MPI_REQUEST_NULL) check(MPI_Wait(&request, MPI_STATUS_IGNORE), "MPI_Wait");
+    if (scale != 1.0) mul_(t, scale);
+    t.bump_version();
+  }
+  ~Pending() override {  // an unwaited request (an exception in between) must not outlive its buffer
+    if (request != MPI_REQUEST_NULL) MPI_Wait(&request, MPI_STATUS_IGNORE);
+  }
+};
+
 class MpiCommunicator : public Communicator {
  public:
   MpiCommunicator() {
@@ -100,6 +114,26 @@ class MpiCommunicator : public Communicator {
     if (op == ReduceOp::Average) mul_(c, 1.0 / size_);
     if (!c.same(t)) copy_into(t, c);
     t.bump_version();
+  }
+
+  PendingReducePtr all_reduce_async(const Tensor& t, ReduceOp op) override {
+    FB_CHECK(t.device().is_cpu(), "all_reduce_async (mpi): the tensor is on ", t.device().str(), ", not the CPU");
+    FB_CHECK(t.is_contiguous(), "all_reduce_async: the tensor must be contiguous");
+    FB_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "all_reduce: average of a ", dtype_name(t.dtype()),
+             " tensor (floating point only)");
+    auto p = std::make_unique<Pending>();
+    p->t = t;
+    p->scale = op == ReduceOp::Average ? 1.0 / size_ : 1.0;
+    if (t.numel() > 0)
+      check(MPI_Iallreduce(MPI_IN_PLACE, t.raw_data(), static_cast<int>(t.numel()), mpi_type(t.dtype(), true),
+                           MPI_SUM, comm_, &p->request),
+            "MPI_Iallreduce");
+    return p;
+  }
+
+  void progress() override {
+    int flag = 0;
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, MPI_STATUS_IGNORE);
   }
 
   void broadcast(const Tensor& t, int root) override {

@@ -11,6 +11,7 @@
 #include "autograd/engine.h"
 #include "nn/distributed/communicator.h"
 #include "nn/distributed/functional.h"
+#include "nn/distributed/gradient_reducer.h"
 #include "nn/functional.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
@@ -87,6 +88,47 @@ TEST_CASE("mpi: bucketed gradient averaging equals the per-tensor average") {
   for (int64_t k = 1; k <= 6; ++k)
     CHECK(params[size_t(k - 1)].grad().to_vector<float>() == std::vector<float>(size_t(k * 3), float(k * (n + 1) / 2.0)));
   CHECK(!params.back().grad().defined());
+}
+
+TEST_CASE("mpi: gradients reduced while backward runs equal the bucketed average after it") {
+  auto* c = mpi();
+  if (!c) return;
+  const int r = c->rank();
+  // A chain of four 6x6 layers and one unused: the same weights, each rank its own input.
+  Generator gen(5);
+  std::vector<Tensor> w0;
+  for (int k = 0; k < 5; ++k) w0.push_back(randn({6, 6}, gen));
+  Generator mine(100 + r);
+  const Tensor x = randn({3, 6}, mine);
+  auto forward_backward = [&](const std::vector<Tensor>& w) {
+    Tensor h = x;
+    for (int k = 0; k < 4; ++k) h = fb::tanh(fb::matmul(h, w[size_t(k)]));
+    autograd::backward(fb::sum(fb::mul(h, h)));
+  };
+  // The reference: backward, then the bucketed average.
+  std::vector<Tensor> after;
+  for (const Tensor& t : w0) after.push_back(t.clone().set_requires_grad(true));
+  forward_backward(after);
+  dist::all_reduce_gradients(*c, after, 1 << 20);
+  REQUIRE(!after[4].grad().defined());
+  std::vector<Tensor> w;
+  for (const Tensor& t : w0) w.push_back(t.clone().set_requires_grad(true));
+  // Two layers per bucket, in reverse: [w4 (unused), w3], [w2, w1], [w0].
+  dist::GradientReducer reducer(*c, w, 2 * 36 * sizeof(float));
+  REQUIRE(reducer.bucket_count() == 3);
+  for (int step = 0; step < 2; ++step) {  // one reducer, step after step
+    for (Tensor& p : w) p.impl().grad.reset();
+    {
+      auto watch = reducer.observe();
+      forward_backward(w);
+    }
+    // [w2, w1] and [w0] started inside backward; [w4, w3] waits for finish() (w4 gets no gradient).
+    CHECK(reducer.started_during_backward() == 2);
+    reducer.finish();
+    for (int k = 0; k < 4; ++k)
+      CHECK(w[size_t(k)].grad().to_vector<float>() == after[size_t(k)].grad().to_vector<float>());
+    CHECK(!w[4].grad().defined());
+  }
 }
 
 TEST_CASE("mpi: sync batch norm over ranks equals batch norm on the whole batch") {

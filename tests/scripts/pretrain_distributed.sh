@@ -80,8 +80,10 @@ PY
 # the per-rank sums (SwAV: 6e-8 of the weights after one step) grows a
 # thousandfold in two more steps (7.6e-5 after three); at 0.6 three steps stay
 # at 2.5e-7, while the control below still differs by 4e-2.
+# Gradient buckets of 20 KB (18 for this network): most start their
+# all-reduce while backward still runs (checked below in log.jsonl).
 common=(--preset smoke --config "$tmp/tiny.json" --arch resnet18 --width 0.125 --res 32 --small-res 16
-        --identities 8 --per-identity 4 --batch 8 --seed 3 --base-lr 0.6)
+        --identities 8 --per-identity 4 --batch 8 --seed 3 --base-lr 0.6 --bucket-mb 0.02)
 for method in supervised swav swav-queue moco simclr; do
   args=("${common[@]}" --method "${method%-queue}" --max-steps 3)
   [ "${method%-queue}" = swav ] && args+=(--local-crops 2)
@@ -101,6 +103,16 @@ for method in supervised swav swav-queue moco simclr; do
   fi
   # Only rank 0 writes: one log line per step.
   [ "$(wc -l < "$tmp/$method-2/log.jsonl")" -eq 3 ] || { echo "FAILED: $method: log.jsonl is not 3 lines"; exit 1; }
+  # The all-reduce overlapped backward: every bucket but those holding a parameter
+  # without a gradient (SwAV's frozen prototypes get one, dropped after) started inside it.
+  python3 - "$tmp/$method-2/log.jsonl" "$method" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in rows:
+    n, early = r["grad_buckets"], r["grad_buckets_started_in_backward"]
+    assert n >= 10 and early >= n - 1, f"{sys.argv[2]}: step {r['step']}: {early} of {n} buckets started during backward"
+print(f"{sys.argv[2]}: {rows[-1]['grad_buckets_started_in_backward']} of {rows[-1]['grad_buckets']} gradient buckets started during backward")
+PY
 done
 
 # Resume under mpirun: 2 steps, then on to 3, equals the straight run.
