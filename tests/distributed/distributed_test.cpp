@@ -12,6 +12,7 @@
 #include "autograd/gradcheck.h"
 #include "nn/distributed/communicator.h"
 #include "nn/distributed/functional.h"
+#include "nn/distributed/gradient_reducer.h"
 #include "nn/functional.h"
 #include "nn/layers.h"
 #include "tensor/ops.h"
@@ -119,4 +120,35 @@ TEST_CASE("distributed: the differentiable all-gather with world size 1 passes g
   Tensor y = dist::all_gather(x, *c);
   autograd::backward(fb::sum(fb::mul(y, y)));
   CHECK(x.grad().to_vector<float>() == std::vector<float>{2, 4, 6, 8});
+}
+
+TEST_CASE("distributed: the gradient reducer starts buckets as backward completes them, once per step") {
+  // World size 1: the reduction keeps values; what is tested is when buckets start.
+  auto c = dist::make_communicator("none");
+  Generator gen(8);
+  std::vector<Tensor> w;
+  for (int k = 0; k < 4; ++k) w.push_back(randn({5, 5}, gen).set_requires_grad(true));
+  const Tensor x = randn({2, 5}, gen);
+  auto backward_through = [&](int layers) {
+    Tensor h = x;
+    for (int k = 0; k < layers; ++k) h = fb::tanh(fb::matmul(h, w[size_t(k)]));
+    autograd::backward(fb::sum(h));
+  };
+  dist::GradientReducer reducer(*c, w, 25 * sizeof(float));  // one tensor per bucket
+  CHECK(reducer.bucket_count() == 4);
+  {
+    auto watch = reducer.observe();
+    backward_through(3);  // w3 unused
+  }
+  CHECK(reducer.started_during_backward() == 3);
+  std::vector<std::vector<float>> before;
+  for (int k = 0; k < 3; ++k) before.push_back(w[size_t(k)].grad().to_vector<float>());
+  reducer.finish();
+  for (int k = 0; k < 3; ++k) CHECK(w[size_t(k)].grad().to_vector<float>() == before[size_t(k)]);
+  CHECK(!w[3].grad().defined());
+  // Leaves that are not parameters are ignored; a second backward before finish() is refused.
+  for (Tensor& p : w) p.impl().grad.reset();
+  auto watch = reducer.observe();
+  backward_through(2);
+  CHECK_THROWS_WITH_AS(backward_through(2), doctest::Contains("became ready twice"), fb::Error);
 }
