@@ -1,7 +1,9 @@
 // facebench probe: linear-probe identity accuracy of a frozen backbone on
 // held-out images of synthetic people (or of a random-init backbone, as the
 // baseline every pre-training must beat).
+#include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "facebench/cli/commands.h"
 #include "facebench/data/synthetic.h"
@@ -16,6 +18,7 @@ void register_probe_command(CLI::App& app) {
     nn::ResNetConfig net;
     int64_t identities = 40, per_identity = 10, held_out = 3, size = 64;
     uint64_t seed = 1000;  // a scene seed pre-training did not use
+    int64_t repeats = 1;
     tasks::ProbeOptions probe;
   };
   auto a = std::make_shared<Args>();
@@ -30,6 +33,9 @@ void register_probe_command(CLI::App& app) {
   cmd->add_option("--held-out", a->held_out, "Test images per person")->capture_default_str();
   cmd->add_option("--size", a->size, "Image size")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Scene seed of the probe data")->capture_default_str();
+  cmd->add_option("--repeats", a->repeats, "Repeat with scene seeds seed, seed+1, ... and report the mean and sd")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--probe-epochs", a->probe.epochs, "Training steps of the linear classifier")->capture_default_str();
   cmd->callback([a] {
     FB_CHECK(a->per_identity > a->held_out && a->held_out >= 1, "probe: need --per-identity > --held-out >= 1");
@@ -45,22 +51,36 @@ void register_probe_command(CLI::App& app) {
     nn::manual_seed(0);
     auto net = nn::make_resnet(a->net);
     if (!state.empty()) net->load_state_dict(state, true);
-    synth::Config sc;
-    sc.mode = synth::Mode::Curated;
-    sc.identities = a->identities;
-    sc.per_identity = a->per_identity;
-    sc.size = static_cast<int>(a->size);
-    sc.seed = a->seed;
-    data::SyntheticDataset ds(sc);
-    const auto& gen = ds.generator();
-    int64_t first_test = a->per_identity - a->held_out;
-    a->probe.image_size = a->size;
-    auto r = tasks::linear_probe(*net, ds, [&](int64_t i) { return gen.slot(i).image >= first_test; }, a->probe);
-    std::printf("linear probe (%s %s x%.3g): %lld classes, train %lld / test %lld images: train acc %.3f, "
-                "test acc %.3f (chance %.3f)\n",
-                a->backbone.c_str(), a->net.arch.c_str(), a->net.width, static_cast<long long>(r.classes),
-                static_cast<long long>(r.train_images), static_cast<long long>(r.test_images), r.train_accuracy,
-                r.test_accuracy, 1.0 / static_cast<double>(r.classes));
+    // Each repeat renders other people (scene seed + r) and trains a new classifier.
+    std::vector<double> test_acc;
+    for (int64_t rep = 0; rep < a->repeats; ++rep) {
+      synth::Config sc;
+      sc.mode = synth::Mode::Curated;
+      sc.identities = a->identities;
+      sc.per_identity = a->per_identity;
+      sc.size = static_cast<int>(a->size);
+      sc.seed = a->seed + static_cast<uint64_t>(rep);
+      data::SyntheticDataset ds(sc);
+      const auto& gen = ds.generator();
+      int64_t first_test = a->per_identity - a->held_out;
+      a->probe.image_size = a->size;
+      auto r = tasks::linear_probe(*net, ds, [&](int64_t i) { return gen.slot(i).image >= first_test; }, a->probe);
+      std::printf("linear probe (%s %s x%.3g, scene seed %llu): %lld classes, train %lld / test %lld images: "
+                  "train acc %.3f, test acc %.3f (chance %.3f)\n",
+                  a->backbone.c_str(), a->net.arch.c_str(), a->net.width, static_cast<unsigned long long>(sc.seed),
+                  static_cast<long long>(r.classes), static_cast<long long>(r.train_images),
+                  static_cast<long long>(r.test_images), r.train_accuracy, r.test_accuracy,
+                  1.0 / static_cast<double>(r.classes));
+      std::fflush(stdout);
+      test_acc.push_back(r.test_accuracy);
+    }
+    if (a->repeats > 1) {
+      double mean = 0, var = 0;
+      for (double v : test_acc) mean += v / static_cast<double>(test_acc.size());
+      for (double v : test_acc) var += (v - mean) * (v - mean) / static_cast<double>(test_acc.size() - 1);
+      std::printf("test acc over %lld scene seeds: mean %.4f, sd %.4f\n", static_cast<long long>(a->repeats), mean,
+                  std::sqrt(var));
+    }
   });
 }
 
