@@ -11,14 +11,15 @@
 //       pack A micro-panels (MR tall)
 //       for jc in N step NC       B block [KC x NC] packed, stays in L2
 //         pack B micro-panels (NR wide)
-//         for ir in MC step MR    A micro-panel [MR x KC] stays in L1 ...
-//           for jr in NC step NR  ... while the B micro-panels stream from L2
+//         for ir in MC step MR    A micro-panel [MR x KC], streamed ...
+//           for jr in NC step NR  ... against each B micro-panel from L2
 //             micro-kernel
 //
-// Blocking from the detected caches: the A micro-panel takes half of L1
-// (KC = L1/2 / (MR*sizeof T)), the B block half of L2
-// (NC = L2/2 / (KC*sizeof T)), the A block a share of L3. With MC covering
-// a thread's whole row range, each operand is packed exactly once.
+// Blocking from the detected caches (gemm_blocking): KC as long as lets
+// the B block [KC x NC] hold four NR-wide panels in half of L2 (long K
+// slices mean few updates of C), NC = L2/2 / (KC*sizeof T), the A block a
+// share of L3. With MC covering a thread's whole row range, each operand
+// is packed exactly once per K slice.
 //
 // Threading: the M (or N) range is cut into one contiguous slab per thread
 // and every thread runs the whole nest on its slab with private packing
@@ -87,7 +88,9 @@ void gemm_serial(const MicroKernel<T>& uk, const GemmBlocking& bl, int64_t m0, i
                  int64_t K, T alpha, const PackA& pack_a, const PackB& pack_b, T beta, T* C, int64_t ldc) {
   const int MR = uk.mr, NR = uk.nr;
   if (m1 <= m0 || n1 <= n0) return;
-  const int64_t KC = std::min(bl.kc, K);
+  // Slices of equal length: a short last slice would pay a whole C update for little work.
+  const int64_t slices = (K + bl.kc - 1) / bl.kc;
+  const int64_t KC = std::min(bl.kc, ((K + slices - 1) / slices + 7) / 8 * 8);
   const int64_t MC = std::min(bl.mc, (m1 - m0 + MR - 1) / MR * MR);
   const int64_t NC = std::min(bl.nc, (n1 - n0 + NR - 1) / NR * NR);
   auto& ws = detail::pack_buffers<T>();

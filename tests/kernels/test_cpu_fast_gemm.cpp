@@ -89,7 +89,8 @@ TEST_CASE("fast gemm: cache-block edges and threaded splits, every micro-kernel"
   for (cpu::Isa isa : runnable_isas()) {
     const auto uk = cpu::micro_kernel_f32(isa);
     INFO(std::string(cpu::isa_name(isa)));
-    CHECK(gemm_error(uk, false, false, 1031, 77, 700, 1.0f, 0.0f, 0, 1) <= 3e-6);  // splits M, K past KC
+    CHECK(gemm_error(uk, false, false, 1031, 77, 700, 1.0f, 0.0f, 0, 1) <= 3e-6);  // splits M
+    CHECK(gemm_error(uk, false, false, 29, 45, 9001, 1.0f, 0.5f, 2, 5) <= 3e-6);   // K in several slices (KC <= 4096)
     CHECK(gemm_error(uk, false, true, 37, 1100, 515, 1.0f, 1.0f, 5, 2) <= 3e-6);   // splits N
     CHECK(gemm_error(uk, true, false, 260, 300, 1201, -1.0f, 0.25f, 0, 3) <= 3e-6);
     CHECK(gemm_error(uk, true, true, 129, 4200, 33, 2.0f, 0.0f, 1, 4) <= 3e-6);  // past NC
