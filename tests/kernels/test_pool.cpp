@@ -3,7 +3,9 @@
 // hand-worked values (incl. PyTorch's ceil-mode and padding rules) and errors.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -125,6 +127,31 @@ TEST_CASE("pooling: max pool indices agree between backends") {
   auto [yc, ic] = with(CpuBackend::Cpu, [&] { return kernels::max_pool2d_forward(x, p); });
   CHECK(ir.to_vector<int64_t>() == ic.to_vector<int64_t>());
   CHECK(yr.to_vector<float>() == yc.to_vector<float>());
+}
+
+TEST_CASE("pooling: max pool ties and NaNs: the first maximum wins, the first NaN wins, on both backends") {
+  // Values on a coarse grid give ties within windows; NaNs are scattered, some two to a window.
+  Generator gen(17);
+  Tensor x = randn({2, 9, 8, 19}, gen, DType::f32);
+  std::vector<float> v = x.to_vector<float>();
+  for (size_t i = 0; i < v.size(); ++i) {
+    v[i] = std::round(v[i] * 2.0f) / 2.0f;
+    if (i % 37 == 5 || i % 53 == 11) v[i] = std::numeric_limits<float>::quiet_NaN();
+  }
+  x = from_vector<float>(v, x.shape());
+  auto p = pool(3, 3, 2, 2, 1, 1, true);
+  auto [yr, ir] = with(CpuBackend::Reference, [&] { return kernels::max_pool2d_forward(x, p); });
+  auto [yc, ic] = with(CpuBackend::Cpu, [&] { return kernels::max_pool2d_forward(x, p); });
+  CHECK(ir.to_vector<int64_t>() == ic.to_vector<int64_t>());
+  const std::vector<float> a = yr.to_vector<float>(), b = yc.to_vector<float>();
+  REQUIRE(a.size() == b.size());
+  int64_t nans = 0, mismatches = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    nans += std::isnan(a[i]);
+    mismatches += std::isnan(a[i]) != std::isnan(b[i]) || (!std::isnan(a[i]) && a[i] != b[i]);
+  }
+  CHECK(nans > 0);
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("pooling: backward kernels match finite differences (f64)") {
