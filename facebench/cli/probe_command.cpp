@@ -1,12 +1,12 @@
 // facebench probe: linear-probe identity accuracy of a frozen backbone on
 // held-out images of synthetic people (or of a random-init backbone, as the
 // baseline every pre-training must beat).
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include "facebench/cli/commands.h"
 #include "facebench/data/synthetic.h"
+#include "facebench/metrics/summary.h"
 #include "facebench/tasks/linear_probe.h"
 #include "nn/checkpoint/safetensors.h"
 
@@ -52,6 +52,8 @@ void register_probe_command(CLI::App& app) {
     auto net = nn::make_resnet(a->net);
     if (!state.empty()) net->load_state_dict(state, true);
     // Each repeat renders other people (scene seed + r) and trains a new classifier.
+    const int64_t first_test = a->per_identity - a->held_out;
+    a->probe.image_size = a->size;
     std::vector<double> test_acc;
     for (int64_t rep = 0; rep < a->repeats; ++rep) {
       synth::Config sc;
@@ -62,8 +64,6 @@ void register_probe_command(CLI::App& app) {
       sc.seed = a->seed + static_cast<uint64_t>(rep);
       data::SyntheticDataset ds(sc);
       const auto& gen = ds.generator();
-      int64_t first_test = a->per_identity - a->held_out;
-      a->probe.image_size = a->size;
       auto r = tasks::linear_probe(*net, ds, [&](int64_t i) { return gen.slot(i).image >= first_test; }, a->probe);
       std::printf("linear probe (%s %s x%.3g, scene seed %llu): %lld classes, train %lld / test %lld images: "
                   "train acc %.3f, test acc %.3f (chance %.3f)\n",
@@ -75,11 +75,8 @@ void register_probe_command(CLI::App& app) {
       test_acc.push_back(r.test_accuracy);
     }
     if (a->repeats > 1) {
-      double mean = 0, var = 0;
-      for (double v : test_acc) mean += v / static_cast<double>(test_acc.size());
-      for (double v : test_acc) var += (v - mean) * (v - mean) / static_cast<double>(test_acc.size() - 1);
-      std::printf("test acc over %lld scene seeds: mean %.4f, sd %.4f\n", static_cast<long long>(a->repeats), mean,
-                  std::sqrt(var));
+      const metrics::MeanStd m = metrics::mean_std(test_acc);
+      std::printf("test acc over %lld scene seeds: mean %.4f, sd %.4f\n", static_cast<long long>(m.n), m.mean, m.std);
     }
   });
 }

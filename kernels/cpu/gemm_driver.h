@@ -9,17 +9,17 @@
 //   for pc in K step KC
 //     for ic in M step MC         A block [MC x KC] packed once (L3)
 //       pack A micro-panels (MR tall)
-//       for jc in N step NC       B block [KC x NC] packed, stays in L2
+//       for jc in N step NC       B block [KC x NC] packed (L2/L3)
 //         pack B micro-panels (NR wide)
 //         for ir in MC step MR    A micro-panel [MR x KC], streamed ...
 //           for jr in NC step NR  ... against each B micro-panel from L2
 //             micro-kernel
 //
-// Blocking from the detected caches (gemm_blocking): KC as long as lets
-// the B block [KC x NC] hold four NR-wide panels in half of L2 (long K
-// slices mean few updates of C), NC = L2/2 / (KC*sizeof T), the A block a
-// share of L3. With MC covering a thread's whole row range, each operand
-// is packed exactly once per K slice.
+// Blocking from the detected caches (gemm_blocking, which says why):
+// long K slices (few loads and stores of C) and wide B blocks (few re-reads
+// of the A block), KC = L2 / (8 NR sizeof T), NC = 2 L2 / (KC sizeof T);
+// the A block a share of L3. With MC covering a thread's whole row range,
+// each operand is packed exactly once per K slice.
 //
 // Threading: the M (or N) range is cut into one contiguous slab per thread
 // and every thread runs the whole nest on its slab with private packing
