@@ -33,6 +33,10 @@ struct Config {
   int64_t epochs = 400, batch = 256, ref_batch = 4096;
   double base_lr = 4.8, final_lr_fraction = 0.001, warmup_start_fraction = 0.0625, weight_decay = 1e-6, momentum = 0.9;
   int64_t warmup_epochs = 10;
+  // LARS leaves batch-norm parameters and biases out of its trust-ratio
+  // adaptation and weight decay (SimCLR's LARS) unless this is set, when every
+  // parameter is adapted (SwAV's LARC wraps the whole optimizer so).
+  bool lars_adapt_all = false;
   double grad_clip = 0.0;  // max global L2 norm; 0 = off
   // Heads.
   int64_t proj_hidden = 2048, proj_out = 128;

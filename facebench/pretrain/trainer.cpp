@@ -43,7 +43,8 @@ std::unique_ptr<nn::Optimizer> make_optimizer(const Config& c, const PretrainMod
   for (auto& [n, t] : named) params.push_back(t);
   if (c.optimizer == "sgd") return std::make_unique<nn::SGD>(params, lr, nn::SGDOptions{c.momentum, 0, c.weight_decay, false});
   if (c.optimizer == "adamw") return std::make_unique<nn::AdamW>(params, lr, nn::AdamWOptions{0.9, 0.999, 1e-8, c.weight_decay});
-  return std::make_unique<nn::LARS>(params, nn::lars_exclusions(named), lr,
+  std::vector<bool> excluded = c.lars_adapt_all ? std::vector<bool>(params.size(), false) : nn::lars_exclusions(named);
+  return std::make_unique<nn::LARS>(params, excluded, lr,
                                     nn::LARSOptions{c.momentum, c.weight_decay, 1e-3, 1e-8});
 }
 

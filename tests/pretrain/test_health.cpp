@@ -160,3 +160,47 @@ TEST_CASE("the learning-rate schedule scales with base_lr: warm-up start and fin
     fs::remove_all(dir);
   }
 }
+
+TEST_CASE("LARS adapts batch-norm parameters only with lars_adapt_all") {
+  // One step from the same start: SimCLR's LARS steps a batch-norm weight by
+  // lr * g; with lars_adapt_all by lr * 1e-3 * ||w|| / ||g|| * g, as a conv
+  // weight (no weight decay here, so the step is exactly that).
+  for (const bool adapt_all : {false, true}) {
+    CAPTURE(adapt_all);
+    pretrain::Config c = tiny_run("supervised");
+    c.optimizer = "lars";
+    c.lars_adapt_all = adapt_all;
+    c.weight_decay = 0;
+    c.max_steps = 1;
+    const std::string dir = scratch_dir(adapt_all ? "lars_all" : "lars_excluded");
+    const std::string name = "backbone.bn1.weight";
+    Tensor before, grad;
+    pretrain::RunOptions o;
+    o.progress = false;
+    o.after_backward = [&](int64_t, const nn::NamedTensors& params) {
+      for (const auto& [n, p] : params)
+        if (n == name) {
+          before = p.detach().to(DType::f64).contiguous().clone();
+          grad = p.grad().to(DType::f64).contiguous().clone();
+        }
+    };
+    pretrain::run_pretraining(c, dir, o);
+    REQUIRE(before.defined());
+    std::ifstream log(dir + "/log.jsonl");
+    std::string line;
+    REQUIRE(std::getline(log, line));
+    const double lr = nlohmann::json::parse(line).at("lr").get<double>();
+    Tensor after;
+    for (const auto& [n, t] : pretrain::load_checkpoint(dir).model)
+      if (n == name) after = t.to(DType::f64);
+    REQUIRE(after.defined());
+    const auto w0 = before.to_vector<double>(), g = grad.to_vector<double>(), w1 = after.to_vector<double>();
+    double wn = 0, gn = 0;
+    for (size_t i = 0; i < w0.size(); ++i) wn += w0[i] * w0[i], gn += g[i] * g[i];
+    wn = std::sqrt(wn), gn = std::sqrt(gn);
+    REQUIRE(gn > 0);
+    const double scale = adapt_all ? 1e-3 * wn / (gn + 1e-8) : 1.0;
+    for (size_t i = 0; i < w0.size(); ++i) CHECK(w1[i] == doctest::Approx(w0[i] - lr * scale * g[i]).epsilon(1e-5));
+    fs::remove_all(dir);
+  }
+}
