@@ -276,6 +276,28 @@ inline void copy_patch_values(const float* window, const std::vector<int64_t>& t
   }
 }
 
+// GEMM packing of kc rows: dst[k*width + j] = src[k*ld + j] for j < count,
+// zero up to width (the micro-panel's MR or NR).
+inline void pack_rows(const float* __restrict src, int64_t ld, int64_t kc, int64_t count, int64_t width,
+                      float* __restrict dst) {
+  for (int64_t k = 0; k < kc; ++k, src += ld, dst += width) {
+    int64_t j = 0;
+    for (; j < count; ++j) dst[j] = src[j];
+    for (; j < width; ++j) dst[j] = 0.0f;
+  }
+}
+
+// GEMM packing of the patch values [first, first + count) of kc consecutive
+// output pixels (from p0), each zero-padded to width.
+inline void pack_patches(const ConvGeom& g, const PaddedInput& xp, const std::vector<int64_t>& toff, int64_t grp,
+                         int64_t p0, int64_t kc, int64_t first, int64_t count, int64_t width, float* __restrict dst) {
+  PixelWalk px(g, xp, grp, p0);
+  for (int64_t k = 0; k < kc; ++k, dst += width, px.next()) {
+    copy_patch_values(px.window(), toff, g.cin_per_group(), first, count, dst);
+    for (int64_t j = count; j < width; ++j) dst[j] = 0.0f;
+  }
+}
+
 // dW_g [Og, taps*Cg] = dy_g^T [Og, P] @ patches [P, taps*Cg]. Both packers
 // copy contiguous runs (MR output channels of a pixel; NR patch values of a
 // window), and the [o][tap][c] result is reordered to OIHW one output
@@ -286,22 +308,11 @@ void weight_grad_by_output_channel(const ConvGeom& g, const PaddedInput& xp, con
   const int64_t P = g.N * g.OH * g.OW;
   std::vector<float> dwr(size_t(Og * Kc));
   for (int64_t grp = 0; grp < g.p.groups; ++grp) {
-    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* __restrict dst) {
-      const int64_t MR = uk.mr;
-      const float* __restrict src = dy + p0 * g.O + grp * Og + i0;
-      for (int64_t k = 0; k < kc; ++k, src += g.O, dst += MR) {
-        int64_t i = 0;
-        for (; i < rows; ++i) dst[i] = src[i];
-        for (; i < MR; ++i) dst[i] = 0.0f;
-      }
+    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+      pack_rows(dy + p0 * g.O + grp * Og + i0, g.O, kc, rows, uk.mr, dst);
     };
-    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* __restrict dst) {
-      const int64_t NR = uk.nr;
-      PixelWalk px(g, xp, grp, p0);
-      for (int64_t k = 0; k < kc; ++k, dst += NR, px.next()) {
-        copy_patch_values(px.window(), toff, Cg, j0, cols, dst);
-        for (int64_t j = cols; j < NR; ++j) dst[j] = 0.0f;
-      }
+    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+      pack_patches(g, xp, toff, grp, p0, kc, j0, cols, uk.nr, dst);
     };
     gemm_packed<float>(Og, Kc, P, 1.0f, pack_a, pack_b, 0.0f, dwr.data(), Kc, &uk, 512);
 #pragma omp parallel for schedule(static)
@@ -323,22 +334,11 @@ void weight_grad_by_patch_value(const ConvGeom& g, const PaddedInput& xp, const 
   const int64_t P = g.N * g.OH * g.OW;
   std::vector<float> dwr(size_t(Og * Kc));
   for (int64_t grp = 0; grp < g.p.groups; ++grp) {
-    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* __restrict dst) {
-      const int64_t MR = uk.mr;
-      PixelWalk px(g, xp, grp, p0);
-      for (int64_t k = 0; k < kc; ++k, dst += MR, px.next()) {
-        copy_patch_values(px.window(), toff, Cg, i0, rows, dst);
-        for (int64_t i = rows; i < MR; ++i) dst[i] = 0.0f;
-      }
+    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+      pack_patches(g, xp, toff, grp, p0, kc, i0, rows, uk.mr, dst);
     };
-    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* __restrict dst) {
-      const int64_t NR = uk.nr;
-      const float* __restrict src = dy + p0 * g.O + grp * Og + j0;
-      for (int64_t k = 0; k < kc; ++k, src += g.O, dst += NR) {
-        int64_t j = 0;
-        for (; j < cols; ++j) dst[j] = src[j];
-        for (; j < NR; ++j) dst[j] = 0.0f;
-      }
+    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+      pack_rows(dy + p0 * g.O + grp * Og + j0, g.O, kc, cols, uk.nr, dst);
     };
     gemm_packed<float>(Kc, Og, P, 1.0f, pack_a, pack_b, 0.0f, dwr.data(), Og, &uk, 512);
     // [tap][c][o] -> [o][c][tap] in blocks of 16 output channels, so that
