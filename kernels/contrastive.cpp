@@ -2,6 +2,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/cpu/contrastive.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/ref/contrastive.h"
 
 namespace fb::kernels {
@@ -11,7 +12,7 @@ Tensor sinkhorn(const Tensor& scores, double eps, int iters) {
            "sinkhorn: scores must be a non-empty 2-D [batch, prototypes] tensor, got ", shape_str(scores.shape()));
   FB_CHECK(eps > 0 && iters >= 0, "sinkhorn: eps must be positive and iters non-negative (eps ", eps, ", iters ",
            iters, ")");
-  FB_CHECK(scores.device().is_cpu(), "sinkhorn: tensors on ", scores.device().str(), " are not supported yet");
+  if (scores.device().is_cuda()) return cuda::sinkhorn(scores, eps, iters);
   Tensor s = scores.contiguous();
   Tensor q = Tensor::empty(s.shape(), s.dtype());
   int64_t B = s.size(0), K = s.size(1);

@@ -178,9 +178,9 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   // whole images; its GEMMs run over tiles that may span several of them.
   // With fewer images than threads the GEMMs parallelise instead. Every GEMM
   // call packs all of wr (Og x Kc), so a tile needs enough rows to amortise
-  // that: the col buffer is allowed ~2 MB (at Kc = 2304, 222 rows) rather
-  // than L2's share. Tiles of one image's 16 pixels (ResNet's 512-channel
-  // 4x4 layer) spent more time packing than multiplying.
+  // that: the col buffer may hold 512K values (2 MB in f32; at Kc = 2304,
+  // 222 rows) rather than L2's share. Tiles of one image's 16 pixels
+  // (ResNet's 512-channel 4x4 layer) spent more time packing than multiplying.
   const bool per_image = g.N >= omp_get_max_threads();
   const int64_t tile = std::max<int64_t>(6, std::min<int64_t>(384, (512 * 1024 / std::max<int64_t>(1, Kc)) / 6 * 6));
 #pragma omp parallel if (per_image)

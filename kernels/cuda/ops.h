@@ -39,6 +39,8 @@ Tensor softmax_forward(const Tensor& x);
 Tensor log_softmax_forward(const Tensor& x);
 Tensor softmax_backward(const Tensor& dy, const Tensor& y);
 Tensor log_softmax_backward(const Tensor& dy, const Tensor& y);
+
+Tensor sinkhorn(const Tensor& scores, double eps, int iters);
 Tensor cross_entropy_forward(const Tensor& logits, const Tensor& labels, double label_smoothing,
                              int64_t ignore_index, Reduction r);
 Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const Tensor& labels,

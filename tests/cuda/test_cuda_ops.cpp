@@ -1,7 +1,8 @@
-// CUDA elementwise, softmax/cross-entropy, batch norm and pooling kernels
+// CUDA elementwise, softmax/cross-entropy, batch norm, pooling and Sinkhorn kernels
 // against the f64 reference on random odd shapes, forward and backward
 // (f32 kernels: relative error below 1e-5).
 #include "cuda_test_util.h"
+#include "kernels/contrastive.h"
 
 using namespace fb;
 using fbtest::f64;
@@ -131,5 +132,32 @@ TEST_CASE("cuda ops: max, average and adaptive pooling forward and backward") {
     Tensor dy = fbtest::rnd(y.shape(), gen);
     CHECK(rel(kernels::adaptive_avg_pool2d_backward(gpu(dy), x.shape()),
               reference([&] { return kernels::adaptive_avg_pool2d_backward(f64(dy), x.shape()); })) < kTol);
+  }
+}
+
+TEST_CASE("cuda ops: Sinkhorn-Knopp codes equal the reference and their rows sum to 1") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(16);
+  // Odd shapes, more prototypes than samples and the reverse, SwAV's eps
+  // and iterations, one iteration, none, and a large one (4096 x 3000).
+  struct Case {
+    int64_t B, K;
+    double eps;
+    int iters;
+  };
+  for (Case c : {Case{7, 13, 0.05, 3}, Case{256, 3000, 0.05, 3}, Case{33, 5, 0.1, 1}, Case{9, 40, 0.05, 0},
+                 Case{4096, 3000, 0.05, 3}}) {
+    CAPTURE(c.B);
+    CAPTURE(c.K);
+    CAPTURE(c.iters);
+    Tensor s = fbtest::rnd({c.B, c.K}, gen);  // cosine scores lie in [-1, 1]
+    Tensor q = kernels::sinkhorn(gpu(s), c.eps, c.iters);
+    Tensor ref = reference([&] { return kernels::sinkhorn(f64(s), c.eps, c.iters); });
+    CHECK(rel(q, ref) < kTol);
+    if (c.iters > 0) {
+      // After a row normalisation last, every row sums to exactly 1 (up to f32).
+      const auto rows = ops::sum(f64(q), {1}).to_vector<double>();
+      for (double r : rows) CHECK(r == doctest::Approx(1.0).epsilon(1e-4));
+    }
   }
 }
