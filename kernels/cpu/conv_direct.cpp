@@ -132,10 +132,10 @@ bool forward_direct(const ConvGeom& g, const float* x, const float* w, bool w_tr
 #pragma omp parallel
   {
     // Two passes through a per-thread [j][c][t] copy of the chunk: the first
-    // reads w in runs, the second writes the packed chunk in order. Either
-    // pass alone, straight between w and the chunk, either gathers from 32
-    // rows 18 KB apart (512 channels) or scatters taps 4 KB apart, which
-    // alias in L1; both took ~3x longer.
+    // reads w in runs, the second writes the packed chunk in order. A single
+    // pass between w and the chunk either gathers from 32 rows 18 KB apart
+    // (512 channels) or scatters taps 4 KB apart, which alias in L1: 3.1 and
+    // 3.9 ms against 2.2 ms for a 512-channel 3x3 layer.
     std::vector<float> tmp(size_t(NR * cb * taps));
 #pragma omp for collapse(2) schedule(static)
     for (int64_t grp = 0; grp < g.p.groups; ++grp)
