@@ -306,59 +306,54 @@ inline void pack_patches(const ConvGeom& g, const PaddedInput& xp, const std::ve
   }
 }
 
-// dW_g [Og, taps*Cg] = dy_g^T [Og, P] @ patches [P, taps*Cg]. Both packers
-// copy contiguous runs (MR output channels of a pixel; NR patch values of a
-// window), and the [o][tap][c] result is reordered to OIHW one output
-// channel's row at a time, in L1.
-void weight_grad_by_output_channel(const ConvGeom& g, const PaddedInput& xp, const std::vector<int64_t>& toff,
-                                   const MicroKernel<float>& uk, const float* dy, float* dw) {
+// The weight gradient of one convolution in either orientation of the same
+// product, with K = every output pixel:
+//   by output channel: dW_g [Og, taps*Cg] = dy_g^T [Og, P] @ patches [P, taps*Cg]
+//   by patch value:    dW_g^T [taps*Cg, Og] = patches^T [taps*Cg, P] @ dy_g [P, Og]
+// Both packers copy contiguous runs (output channels of a pixel; patch values
+// of a window). The result is then reordered to OIHW: by output channel one
+// row at a time (in L1); by patch value in blocks of 16 output channels, so
+// that every cache line read (16 o) and written (runs of taps) is used whole.
+void weight_grad(const ConvGeom& g, const PaddedInput& xp, const std::vector<int64_t>& toff,
+                 const MicroKernel<float>& uk, const float* dy, bool by_output_channel, float* dw) {
   const int64_t taps = g.KH * g.KW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = taps * Cg;
   const int64_t P = g.N * g.OH * g.OW;
   std::vector<float> dwr(size_t(Og * Kc));
   for (int64_t grp = 0; grp < g.p.groups; ++grp) {
-    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
-      pack_rows(dy + p0 * g.O + grp * Og + i0, g.O, kc, rows, uk.mr, dst);
+    // As gemm_packed's pack_a(i0, rows, p0, kc, dst) and pack_b(p0, kc, j0, cols, dst).
+    const float* dy_g = dy + grp * Og;
+    auto dy_as_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+      pack_rows(dy_g + p0 * g.O + i0, g.O, kc, rows, uk.mr, dst);
     };
-    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
-      pack_patches(g, xp, toff, grp, p0, kc, j0, cols, uk.nr, dst);
+    auto dy_as_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+      pack_rows(dy_g + p0 * g.O + j0, g.O, kc, cols, uk.nr, dst);
     };
-    gemm_packed<float>(Og, Kc, P, 1.0f, pack_a, pack_b, 0.0f, dwr.data(), Kc, &uk, 512);
-#pragma omp parallel for schedule(static)
-    for (int64_t o = 0; o < Og; ++o) {
-      const float* src = dwr.data() + o * Kc;
-      float* d = dw + (grp * Og + o) * Kc;
-      for (int64_t s = 0; s < taps; ++s)
-        for (int64_t c = 0; c < Cg; ++c) d[c * taps + s] = src[s * Cg + c];
-    }
-  }
-}
-
-// dW_g^T [taps*Cg, Og] = patches^T [taps*Cg, P] @ dy_g [P, Og], for few
-// input channels (the stem's 3): the patch rows are then the long dimension
-// and the output channels fill the 32-wide vector tile.
-void weight_grad_by_patch_value(const ConvGeom& g, const PaddedInput& xp, const std::vector<int64_t>& toff,
-                                const MicroKernel<float>& uk, const float* dy, float* dw) {
-  const int64_t taps = g.KH * g.KW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = taps * Cg;
-  const int64_t P = g.N * g.OH * g.OW;
-  std::vector<float> dwr(size_t(Og * Kc));
-  for (int64_t grp = 0; grp < g.p.groups; ++grp) {
-    auto pack_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+    auto patches_as_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
       pack_patches(g, xp, toff, grp, p0, kc, i0, rows, uk.mr, dst);
     };
-    auto pack_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
-      pack_rows(dy + p0 * g.O + grp * Og + j0, g.O, kc, cols, uk.nr, dst);
+    auto patches_as_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+      pack_patches(g, xp, toff, grp, p0, kc, j0, cols, uk.nr, dst);
     };
-    gemm_packed<float>(Kc, Og, P, 1.0f, pack_a, pack_b, 0.0f, dwr.data(), Og, &uk, 512);
-    // [tap][c][o] -> [o][c][tap] in blocks of 16 output channels, so that
-    // every cache line read (16 o) and written (runs of taps) is used whole.
-    constexpr int64_t kOb = 16;
-    for (int64_t ob = 0; ob < Og; ob += kOb) {
-      const int64_t oe = std::min(Og, ob + kOb);
-      for (int64_t c = 0; c < Cg; ++c)
-        for (int64_t s = 0; s < taps; ++s) {
-          const float* src = dwr.data() + (s * Cg + c) * Og;
-          for (int64_t o = ob; o < oe; ++o) dw[((grp * Og + o) * Cg + c) * taps + s] = src[o];
-        }
+    if (by_output_channel) {
+      gemm_packed<float>(Og, Kc, P, 1.0f, dy_as_a, patches_as_b, 0.0f, dwr.data(), Kc, &uk, 512);
+#pragma omp parallel for schedule(static)
+      for (int64_t o = 0; o < Og; ++o) {
+        const float* src = dwr.data() + o * Kc;
+        float* d = dw + (grp * Og + o) * Kc;
+        for (int64_t s = 0; s < taps; ++s)
+          for (int64_t c = 0; c < Cg; ++c) d[c * taps + s] = src[s * Cg + c];
+      }
+    } else {
+      gemm_packed<float>(Kc, Og, P, 1.0f, patches_as_a, dy_as_b, 0.0f, dwr.data(), Og, &uk, 512);
+      constexpr int64_t kOb = 16;
+      for (int64_t ob = 0; ob < Og; ob += kOb) {
+        const int64_t oe = std::min(Og, ob + kOb);
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t s = 0; s < taps; ++s) {
+            const float* src = dwr.data() + (s * Cg + c) * Og;
+            for (int64_t o = ob; o < oe; ++o) dw[((grp * Og + o) * Cg + c) * taps + s] = src[o];
+          }
+      }
     }
   }
 }
@@ -379,11 +374,10 @@ bool conv2d_backward_weight_implicit(const ConvGeom& g, const float* dy, const f
   // KC (512 in gemm_packed) halves the C tile reloads. With at least NR
   // input channels, the output-channel orientation was faster on every
   // ResNet-18 3x3 layer (512@4: 21.5 -> 15.4 ms, 64@28: 16.3 -> 13.7 ms at
-  // batch 32); with the stem's 3 channels it was 1.5x slower.
-  if (g.cin_per_group() >= uk.nr)
-    weight_grad_by_output_channel(g, xp, toff, uk, dy, dw);
-  else
-    weight_grad_by_patch_value(g, xp, toff, uk, dy, dw);
+  // batch 32); with the stem's 3 channels it was 1.5x slower (there the
+  // patch values are the long dimension and the output channels fill the
+  // 32-wide vector tile).
+  weight_grad(g, xp, toff, uk, dy, g.cin_per_group() >= uk.nr, dw);
   return true;
 }
 

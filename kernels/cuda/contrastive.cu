@@ -45,9 +45,9 @@ __global__ void exp_kernel(const float* __restrict__ s, const float* __restrict_
     q[i] = expf((s[i] - m) * inv_eps);
 }
 
-// q *= factor / divisor[0].
-__global__ void scale_all_kernel(float* __restrict__ q, int64_t n, const float* __restrict__ divisor, float factor) {
-  const float f = factor / divisor[0];
+// q /= divisor[0].
+__global__ void divide_all_kernel(float* __restrict__ q, int64_t n, const float* __restrict__ divisor) {
+  const float f = 1.f / divisor[0];
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     q[i] *= f;
 }
@@ -105,7 +105,7 @@ Tensor sinkhorn(const Tensor& scores_, double eps, int iters) {
   FB_CUDA_CHECK_LAUNCH();
   reduce_all_kernel<false><<<1, 1024, 0, st>>>(fptr(per_row), B, fptr(scalar));
   FB_CUDA_CHECK_LAUNCH();
-  scale_all_kernel<<<grid, kThreads, 0, st>>>(fptr(q), n, fptr(scalar), 1.f);
+  divide_all_kernel<<<grid, kThreads, 0, st>>>(fptr(q), n, fptr(scalar));
   FB_CUDA_CHECK_LAUNCH();
   for (int it = 0; it < iters; ++it) {
     column_sums(ColumnValue{fptr(q), K}, B, K, cs, dev);

@@ -38,13 +38,13 @@ Tensor activation_forward(Activation, const Tensor&) { no_cuda("activation"); }
 Tensor activation_backward(Activation, const Tensor&, const Tensor&) { no_cuda("activation_backward"); }
 Tensor softmax_forward(const Tensor&) { no_cuda("softmax"); }
 Tensor log_softmax_forward(const Tensor&) { no_cuda("log_softmax"); }
-Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
 Tensor softmax_backward(const Tensor&, const Tensor&) { no_cuda("softmax_backward"); }
 Tensor log_softmax_backward(const Tensor&, const Tensor&) { no_cuda("log_softmax_backward"); }
 Tensor cross_entropy_forward(const Tensor&, const Tensor&, double, int64_t, Reduction) { no_cuda("cross_entropy"); }
 Tensor cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, double, int64_t, Reduction) {
   no_cuda("cross_entropy_backward");
 }
+Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
 
 }  // namespace fb::kernels::cuda
 #endif

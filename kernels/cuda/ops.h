@@ -1,5 +1,6 @@
 #pragma once
-// CUDA implementations of the kernel API of kernels/ops.h, for CUDA tensors.
+// CUDA implementations of the kernel API of kernels/ops.h (and Sinkhorn of
+// kernels/contrastive.h), for CUDA tensors.
 // The dispatch functions of kernels/<op>.cpp call these when an operand lives
 // on a CUDA device; each checks its own arguments with the same messages.
 // Supported dtypes: f32 everywhere; bf16 for matmul and convolution (f32
@@ -39,11 +40,11 @@ Tensor softmax_forward(const Tensor& x);
 Tensor log_softmax_forward(const Tensor& x);
 Tensor softmax_backward(const Tensor& dy, const Tensor& y);
 Tensor log_softmax_backward(const Tensor& dy, const Tensor& y);
-
-Tensor sinkhorn(const Tensor& scores, double eps, int iters);
 Tensor cross_entropy_forward(const Tensor& logits, const Tensor& labels, double label_smoothing,
                              int64_t ignore_index, Reduction r);
 Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const Tensor& labels,
                               double label_smoothing, int64_t ignore_index, Reduction r);
+
+Tensor sinkhorn(const Tensor& scores, double eps, int iters);
 
 }  // namespace fb::kernels::cuda
