@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "kernels/backend.h"
+#include "kernels/bf16_on_cpu.h"
 #include "kernels/cuda/ops.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/ops.h"
@@ -12,10 +13,12 @@ namespace fb::kernels {
 namespace {
 
 // Checks that t is a defined CPU f32/f64 tensor; `what` names it in errors.
+// (bf16 operands, all of them bf16, are widened before: kernels/bf16_on_cpu.h.)
 void check_float_cpu(const char* op, const char* what, const Tensor& t) {
   FB_CHECK(t.defined(), op, ": ", what, " is undefined");
   FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": unsupported dtype ", dtype_name(t.dtype()),
-           " for ", what, " ", shape_str(t.shape()), " (supported: f32, f64)");
+           " for ", what, " ", shape_str(t.shape()),
+           " (supported: f32, f64, and bf16 when every operand is bf16)");
   FB_CHECK(t.device().is_cpu(), op, ": not supported on cuda yet (", what, " ", shape_str(t.shape()), " on ",
            t.device().str(), ")");
 }
@@ -72,6 +75,8 @@ ConvGeom conv_geometry(const Shape& x, const Shape& w, const Conv2dParams& p, co
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
   if (x.defined() && x.device().is_cuda()) return cuda::conv2d_forward(x, w, bias, p);
+  if (is_cpu_bf16(x) && is_cpu_bf16(w) && (!bias.defined() || is_cpu_bf16(bias)))
+    return conv2d_forward(widen_to_f32(x), widen_to_f32(w), widen_to_f32(bias), p).to(DType::bf16);
   const char* op = "conv2d";
   check_float_cpu(op, "input", x);
   check_float_cpu(op, "weight", w);
@@ -98,6 +103,8 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, cons
 
 Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_shape, const Conv2dParams& p) {
   if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_input(dy, w, x_shape, p);
+  if (is_cpu_bf16(dy) && is_cpu_bf16(w))
+    return conv2d_backward_input(widen_to_f32(dy), widen_to_f32(w), x_shape, p).to(DType::bf16);
   const char* op = "conv2d_backward_input";
   check_float_cpu(op, "grad_output", dy);
   check_float_cpu(op, "weight", w);
@@ -120,6 +127,8 @@ Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const Shape& x_s
 
 Tensor conv2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_shape, const Conv2dParams& p) {
   if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_weight(dy, x, w_shape, p);
+  if (is_cpu_bf16(dy) && is_cpu_bf16(x))
+    return conv2d_backward_weight(widen_to_f32(dy), widen_to_f32(x), w_shape, p).to(DType::bf16);
   const char* op = "conv2d_backward_weight";
   check_float_cpu(op, "grad_output", dy);
   check_float_cpu(op, "input", x);
@@ -142,6 +151,7 @@ Tensor conv2d_backward_weight(const Tensor& dy, const Tensor& x, const Shape& w_
 
 Tensor conv2d_backward_bias(const Tensor& dy) {
   if (dy.defined() && dy.device().is_cuda()) return cuda::conv2d_backward_bias(dy);
+  if (is_cpu_bf16(dy)) return conv2d_backward_bias(widen_to_f32(dy)).to(DType::bf16);
   const char* op = "conv2d_backward_bias";
   check_float_cpu(op, "grad_output", dy);
   FB_CHECK(dy.dim() == 4, op, ": grad_output must be 4-D NHWC, got ", shape_str(dy.shape()));

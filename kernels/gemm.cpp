@@ -1,5 +1,6 @@
 // Tensor-level GEMM: argument checks, then the reference or CPU kernel.
 #include "kernels/backend.h"
+#include "kernels/bf16_on_cpu.h"
 #include "kernels/cuda/ops.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/ops.h"
@@ -17,8 +18,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
            shape_str(b.shape()));
   FB_CHECK(a.dtype() == b.dtype(), "matmul: dtypes differ: a ", dtype_name(a.dtype()), " ", shape_str(a.shape()),
            ", b ", dtype_name(b.dtype()), " ", shape_str(b.shape()));
+  if (is_cpu_bf16(a) && is_cpu_bf16(b))
+    return matmul(widen_to_f32(a), widen_to_f32(b), trans_a, trans_b).to(DType::bf16);
   FB_CHECK(a.dtype() == DType::f32 || a.dtype() == DType::f64, "matmul: unsupported dtype ", dtype_name(a.dtype()),
-           " (supported: f32, f64) for a ", shape_str(a.shape()), ", b ", shape_str(b.shape()));
+           " (supported: f32, f64, bf16) for a ", shape_str(a.shape()), ", b ", shape_str(b.shape()));
   FB_CHECK(a.device() == b.device(), "matmul: operands on different devices: a ", a.device().str(), ", b ",
            b.device().str());
   FB_CHECK(a.device().is_cpu(), "matmul: not supported on cuda yet (a ", shape_str(a.shape()), ", b ",

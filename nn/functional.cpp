@@ -4,6 +4,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "nn/autocast.h"
 
 namespace fb {
 
@@ -215,9 +216,27 @@ Tensor nhwc_to_nchw(const Tensor& x) {
   return contiguous(permute(x, {0, 3, 1, 2}));
 }
 
+Tensor cast(const Tensor& a, DType dtype) {
+  if (a.dtype() == dtype) return a;
+  Tensor y = a.to(dtype);
+  const DType from = a.dtype();
+  record("cast", {a}, {y}, [from](const Grads& g) -> Grads { return {g[0].to(from)}; });
+  return y;
+}
+
 // ---------------------------------------------------------------- linear algebra
 
+namespace {
+// True when autocast asks for bf16 products and both operands are f32: the
+// caller then runs itself on bf16 casts of the operands (see nn/autocast.h).
+bool autocast_to_bf16(const Tensor& a, const Tensor& b) {
+  return autocast_dtype() == DType::bf16 && a.dtype() == DType::f32 && b.dtype() == DType::f32;
+}
+Tensor to_bf16(const Tensor& t) { return cast(t, DType::bf16); }
+}  // namespace
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (autocast_to_bf16(a, b)) return cast(matmul(to_bf16(a), to_bf16(b)), DType::f32);
   Tensor y = kernels::matmul(a, b);
   SavedTensor sa(a, "matmul"), sb(b, "matmul");
   bool need_a = a.requires_grad(), need_b = b.requires_grad();
@@ -235,6 +254,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
            shape_str(weight.shape()), ")");
   FB_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), "linear: bias shape ",
            bias.defined() ? shape_str(bias.shape()) : "", " does not match weight ", shape_str(weight.shape()));
+  if (autocast_to_bf16(x, weight)) {
+    Tensor y = cast(linear(to_bf16(x), to_bf16(weight), Tensor()), DType::f32);
+    return bias.defined() ? add(y, bias) : y;
+  }
   Shape out_shape = x.shape();
   out_shape.back() = weight.size(0);
   Tensor x2 = x.reshape({-1, weight.size(1)});
@@ -243,12 +266,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor y = y2.reshape(out_shape);
   SavedTensor sx(x2, "linear"), sw(weight, "linear");
   Shape xs = x.shape();
-  bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-  record("linear", {x, weight, bias}, {y}, [sx, sw, xs, need_x, need_w](const Grads& g) -> Grads {
+  bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
+  record("linear", {x, weight, bias}, {y}, [sx, sw, xs, need_x, need_w, need_b](const Grads& g) -> Grads {
     Tensor g2 = g[0].reshape({-1, sw.get().size(0)});
     Tensor gx = need_x ? kernels::matmul(g2, sw.get()).reshape(xs) : Tensor();
     Tensor gw = need_w ? kernels::matmul(g2, sx.get(), true, false) : Tensor();
-    return {gx, gw, ops::sum(g2, {0})};
+    return {gx, gw, need_b ? ops::sum(g2, {0}) : Tensor()};
   });
   return y;
 }
@@ -305,6 +328,10 @@ Tensor l2_normalize(const Tensor& x, double eps) {
 // ---------------------------------------------------------------- convolution and pooling
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const kernels::Conv2dParams& p) {
+  if (autocast_to_bf16(x, weight)) {
+    Tensor y = cast(conv2d(to_bf16(x), to_bf16(weight), Tensor(), p), DType::f32);
+    return bias.defined() ? add(y, bias) : y;
+  }
   Tensor y = kernels::conv2d_forward(x, weight, bias.defined() ? bias.detach() : bias, p);
   SavedTensor sx(x, "conv2d"), sw(weight, "conv2d");
   bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
@@ -325,6 +352,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
            weight.size(0), " (input ", shape_str(x.shape()), ", weight ", shape_str(weight.shape()), ")");
   FB_CHECK(oph >= 0 && opw >= 0 && (oph < p.stride_h || oph < p.dilation_h) && (opw < p.stride_w || opw < p.dilation_w),
            "conv_transpose2d: output padding must be smaller than stride or dilation");
+  if (autocast_to_bf16(x, weight)) {
+    Tensor y = cast(conv_transpose2d(to_bf16(x), to_bf16(weight), Tensor(), p, oph, opw), DType::f32);
+    if (!bias.defined()) return y;
+    FB_CHECK(bias.dim() == 1 && bias.size(0) == y.size(3), "conv_transpose2d: bias shape ", shape_str(bias.shape()),
+             " does not match ", y.size(3), " output channels");
+    return add(y, bias);
+  }
   // The transposed convolution is the input-gradient of the convolution whose
   // weight is `weight`: that convolution maps Cout channels to Cin.
   int64_t oh = (x.size(1) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (weight.size(2) - 1) + oph + 1;

@@ -51,8 +51,12 @@ Tensor cat(const std::vector<Tensor>& parts, int64_t dim);
 Tensor contiguous(const Tensor& a);
 Tensor nchw_to_nhwc(const Tensor& x);  // permute + contiguous
 Tensor nhwc_to_nchw(const Tensor& x);
+// Converts to `dtype`; the gradient is converted back to a's dtype.
+Tensor cast(const Tensor& a, DType dtype);
 
 // ---- linear algebra ----
+// Under nn/autocast.h's AutocastGuard(DType::bf16), these and conv2d /
+// conv_transpose2d compute f32 operands in bf16 and return f32.
 Tensor matmul(const Tensor& a, const Tensor& b);  // [M,K] @ [K,N]
 // x [..., in] @ weight[out, in]^T + bias[out] (bias may be undefined).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);

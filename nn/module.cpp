@@ -94,20 +94,34 @@ void Module::zero_grad() {
   for (auto& t : parameters()) t.impl().grad.reset();
 }
 
+namespace {
+// Points every handle to t at `c` (the converted or moved copy of t).
+void rebind(const Tensor& t, const Tensor& c) {
+  auto& impl = t.impl();
+  impl.storage = c.storage();
+  impl.strides = c.strides();
+  impl.offset = c.offset();
+  impl.dtype = c.dtype();
+  impl.grad.reset();
+}
+}  // namespace
+
 void Module::to(DType dtype) {
   auto convert = [dtype](const Tensor& t) {
-    if (!is_floating(t.dtype()) || t.dtype() == dtype) return;
-    Tensor c = t.to(dtype);
-    auto& impl = t.impl();
-    impl.storage = c.storage();
-    impl.strides = c.strides();
-    impl.offset = 0;
-    impl.dtype = dtype;
-    impl.grad.reset();
+    if (is_floating(t.dtype()) && t.dtype() != dtype) rebind(t, t.to(dtype));
   };
   for (auto& [n, t] : params_) convert(t);
   for (auto& [n, t] : buffers_) convert(t);
   for (auto& [n, c] : children_) c->to(dtype);
+}
+
+void Module::to(Device device) {
+  auto move = [device](const Tensor& t) {
+    if (t.device() != device) rebind(t, t.to(device));
+  };
+  for (auto& [n, t] : params_) move(t);
+  for (auto& [n, t] : buffers_) move(t);
+  for (auto& [n, c] : children_) c->to(device);
 }
 
 std::shared_ptr<Module> Module::child(const std::string& name) const {

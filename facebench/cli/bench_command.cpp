@@ -23,11 +23,14 @@
 #include "kernels/bench/kernel_bench.h"
 #include "kernels/bench/machine.h"
 #include "kernels/bench/roofline.h"
+#include "kernels/cuda/backend.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/profile.h"
+#include "nn/autocast.h"
 #include "nn/functional.h"
 #include "nn/optim.h"
 #include "nn/resnet.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/random.h"
 
 namespace fb::cli {
@@ -40,20 +43,22 @@ struct KernelArgs {
 };
 
 struct TrainArgs {
-  std::string arch = "resnet18", json, device = "cpu";
+  std::string arch = "resnet18", json, device = "cpu", precision = "f32", backend = "own";
   int64_t res = 112, batch = 32, steps = 10, warmup = 2, classes = 1000;
   int threads = 0;
 };
 
-void check_device(const std::string& device) {
-#if defined(FB_HAVE_CUDA)
-  (void)device;
-#else
-  if (device == "cuda")
-    throw std::runtime_error("bench: --device cuda needs a build with the CUDA backend (configure with -DFB_CUDA=ON)");
-#endif
+// Checks --device; `wired` says whether the subcommand runs on CUDA.
+void check_device(const std::string& device, bool wired) {
   if (device != "cpu" && device != "cuda") throw std::runtime_error("bench: --device must be cpu or cuda");
-  if (device == "cuda") throw std::runtime_error("bench: --device cuda is not wired into the benchmark yet");
+  if (device == "cpu") return;
+  if (!cuda::compiled_with_cuda())
+    throw std::runtime_error("bench: --device cuda needs a build with the CUDA backend (configure with -DFB_CUDA=ON)");
+  if (!wired)
+    throw std::runtime_error(
+        "bench kernels: --device cuda is measured by fb_cuda_bench (own kernels vs cuBLAS/cuDNN), built with CUDA");
+  if (cuda::device_count() == 0)
+    throw std::runtime_error("bench: --device cuda: no usable CUDA device (" + cuda::unavailable_reason() + ")");
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -82,7 +87,7 @@ void print_machine(const bench::MachinePeaks& m) {
 }
 
 void run_kernels(const KernelArgs& a) {
-  check_device(a.device);
+  check_device(a.device, false);
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const int threads = omp_get_max_threads();
   bench::BenchOptions o;
@@ -152,33 +157,50 @@ void run_kernels(const KernelArgs& a) {
 }
 
 void run_train_bench(const TrainArgs& a) {
-  check_device(a.device);
+  check_device(a.device, true);
   FB_CHECK(a.batch >= 2 && a.res >= 32 && a.steps >= 1, "bench train: need --batch >= 2, --res >= 32, --steps >= 1");
+  const bool on_cuda = a.device == "cuda";
+  FB_CHECK(on_cuda || a.precision != "tf32", "bench train: --precision tf32 is a CUDA tensor-core mode (use f32 or bf16)");
   if (a.threads > 0) omp_set_num_threads(a.threads);
+  const Device dev = on_cuda ? Device::cuda() : Device::cpu();
+  // Precision: bf16 = autocast (bf16 products, f32 master weights and
+  // reductions); tf32 = f32 tensors, TF32 tensor cores for the products.
+  AutocastGuard autocast(a.precision == "bf16" ? DType::bf16 : DType::f32);
+  kernels::CudaBackendGuard backend(a.backend == "vendor" ? kernels::CudaBackend::Vendor : kernels::CudaBackend::Own,
+                                    a.precision == "tf32" ? kernels::Fp32Math::Tf32 : kernels::Fp32Math::Exact);
   nn::manual_seed(1);
   nn::ResNetConfig cfg;
   cfg.arch = a.arch;
   cfg.num_classes = a.classes;
   auto net = nn::make_resnet(cfg);
+  net->to(dev);
   nn::SGD opt(net->parameters(), 0.01, nn::SGDOptions{0.9, 0, 1e-4, false});
   Generator gen(2);
-  const Tensor x = randn({a.batch, a.res, a.res, 3}, gen, DType::f32);
   Tensor labels = Tensor::empty({a.batch}, DType::i64);
   for (int64_t i = 0; i < a.batch; ++i) labels.data<int64_t>()[i] = (i * 7919) % a.classes;
+  const Tensor x = randn({a.batch, a.res, a.res, 3}, gen, DType::f32).to(dev);
+  labels = labels.to(dev);
+  // Work on a GPU is asynchronous: each timed call waits for it to finish.
+  auto finish = [&] {
+    if (on_cuda) cuda::synchronize();
+  };
+  auto train_step = [&] {
+    Tensor loss = fb::cross_entropy(net->forward(x), labels);
+    opt.zero_grad();
+    autograd::backward(loss);
+    opt.step();
+  };
 
   bench::TimingOptions to;
   to.warmup = int(a.warmup);
   to.min_repeats = int(a.steps);
   to.max_repeats = int(a.steps);
   to.min_seconds = 0;
-  // One training step: forward, loss, backward, optimizer update.
   net->train();
   const bench::Timing tr = bench::time_it(
       [&] {
-        Tensor loss = fb::cross_entropy(net->forward(x), labels);
-        opt.zero_grad();
-        autograd::backward(loss);
-        opt.step();
+        train_step();
+        finish();
       },
       to);
   net->eval();
@@ -186,51 +208,53 @@ void run_train_bench(const TrainArgs& a) {
       [&] {
         autograd::NoGradGuard ng;
         Tensor y = net->forward(x);
-        (void)y;
+        finish();
       },
       to);
   const double train_ips = double(a.batch) / tr.median_s, infer_ips = double(a.batch) / inf.median_s;
 
-  // Where a training step's time goes: two more steps with the kernel
+  // Where a CPU training step's time goes: two more steps with the kernel
   // profiler on; "other" is everything outside the CPU kernels (elementwise
   // tensor ops, autograd bookkeeping, allocation, the optimizer).
-  net->train();
-  kernels::cpu::profile_reset();
-  kernels::cpu::set_profiling(true);
-  const int prof_steps = 2;
-  const double p0 = bench::now_seconds();
-  for (int i = 0; i < prof_steps; ++i) {
-    Tensor loss = fb::cross_entropy(net->forward(x), labels);
-    opt.zero_grad();
-    autograd::backward(loss);
-    opt.step();
-  }
-  const double prof_total = (bench::now_seconds() - p0) / prof_steps;
-  kernels::cpu::set_profiling(false);
-  const auto prof = kernels::cpu::profile_snapshot();
-  std::printf("training step profile (%.1f ms per step):\n", prof_total * 1e3);
-  double in_kernels = 0;
   nlohmann::json jprof = nlohmann::json::array();
-  for (const auto& e : prof) {
-    const double per_step = e.seconds / prof_steps;
-    in_kernels += per_step;
-    std::printf("  %-30s %9.1f ms %5.1f%%  (%ld calls)\n", e.name.c_str(), per_step * 1e3, 100 * per_step / prof_total,
-                e.calls / prof_steps);
-    jprof.push_back({{"kernel", e.name}, {"seconds_per_step", per_step}, {"calls_per_step", e.calls / prof_steps}});
+  if (!on_cuda) {
+    net->train();
+    kernels::cpu::profile_reset();
+    kernels::cpu::set_profiling(true);
+    const int prof_steps = 2;
+    const double p0 = bench::now_seconds();
+    for (int i = 0; i < prof_steps; ++i) train_step();
+    const double prof_total = (bench::now_seconds() - p0) / prof_steps;
+    kernels::cpu::set_profiling(false);
+    const auto prof = kernels::cpu::profile_snapshot();
+    std::printf("training step profile (%.1f ms per step):\n", prof_total * 1e3);
+    double in_kernels = 0;
+    for (const auto& e : prof) {
+      const double per_step = e.seconds / prof_steps;
+      in_kernels += per_step;
+      std::printf("  %-30s %9.1f ms %5.1f%%  (%ld calls)\n", e.name.c_str(), per_step * 1e3,
+                  100 * per_step / prof_total, e.calls / prof_steps);
+      jprof.push_back({{"kernel", e.name}, {"seconds_per_step", per_step}, {"calls_per_step", e.calls / prof_steps}});
+    }
+    std::printf("  %-30s %9.1f ms %5.1f%%\n", "other (outside CPU kernels)", (prof_total - in_kernels) * 1e3,
+                100 * (prof_total - in_kernels) / prof_total);
+    kernels::cpu::profile_reset();
   }
-  std::printf("  %-30s %9.1f ms %5.1f%%\n", "other (outside CPU kernels)", (prof_total - in_kernels) * 1e3,
-              100 * (prof_total - in_kernels) / prof_total);
-  kernels::cpu::profile_reset();
-  std::printf("facebench %s res %lld batch %lld threads %d isa %s: train %.1f img/s (median step %.1f ms), "
+  const std::string where = on_cuda ? cuda::device_name() + " backend " + a.backend
+                                    : "threads " + std::to_string(omp_get_max_threads()) + " isa " +
+                                          kernels::cpu::isa_name(kernels::cpu::active_isa());
+  std::printf("facebench %s res %lld batch %lld %s precision %s: train %.1f img/s (median step %.1f ms), "
               "inference %.1f img/s (median %.1f ms), load average %.2f\n",
-              a.arch.c_str(), (long long)a.res, (long long)a.batch, omp_get_max_threads(),
-              kernels::cpu::isa_name(kernels::cpu::active_isa()), train_ips, tr.median_s * 1e3, infer_ips,
-              inf.median_s * 1e3, load_average());
+              a.arch.c_str(), (long long)a.res, (long long)a.batch, where.c_str(), a.precision.c_str(), train_ips,
+              tr.median_s * 1e3, infer_ips, inf.median_s * 1e3, load_average());
   if (!a.json.empty()) {
     nlohmann::json j = {{"framework", "facebench"},
                         {"arch", a.arch},
                         {"res", a.res},
                         {"batch", a.batch},
+                        {"device", on_cuda ? cuda::device_name() : std::string("cpu")},
+                        {"precision", a.precision},
+                        {"backend", on_cuda ? a.backend : std::string("cpu")},
                         {"threads", omp_get_max_threads()},
                         {"train_images_per_s", train_ips},
                         {"train_step_median_s", tr.median_s},
@@ -273,6 +297,13 @@ void register_bench_command(CLI::App& app) {
   tc->add_option("--threads", t->threads, "Threads (0: all)")->capture_default_str();
   tc->add_option("--json", t->json, "Write the results as JSON");
   tc->add_option("--device", t->device, "cpu | cuda")->capture_default_str();
+  tc->add_option("--precision", t->precision,
+                 "f32 | bf16 (bf16 products, f32 master weights) | tf32 (CUDA: TF32 tensor cores for f32)")
+      ->check(CLI::IsMember({"f32", "bf16", "tf32"}))
+      ->capture_default_str();
+  tc->add_option("--backend", t->backend, "CUDA products: own kernels or vendor (cuBLAS/cuDNN)")
+      ->check(CLI::IsMember({"own", "vendor"}))
+      ->capture_default_str();
   tc->callback([t] { run_train_bench(*t); });
 
   register_bench_allreduce(*bench);
