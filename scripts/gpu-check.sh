@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # One check of the CUDA backend on a GPU machine (made for a lent H100: 16
 # cores, no network): configure with CUDA on (sm_90), build only test_cuda,
-# test_distributed and fb_cuda_bench, run the CUDA test suite, the NCCL
-# backend with world size 1 (when built), the own-vs-cuBLAS/cuDNN kernel
-# benchmark, and print a short table last. With $OUT set, logs and JSON go
-# there. Nothing is cached between runs; the whole script takes ~5 minutes.
+# test_distributed, fb_cuda_bench and the facebench CLI, run the CUDA test
+# suite, the NCCL backend with world size 1 (when built), the
+# own-vs-cuBLAS/cuDNN kernel benchmark, ResNet-50 training steps (bf16
+# autocast, own kernels vs vendor), and print a short table last. With $OUT
+# set, logs and JSON go there. Nothing is cached between runs; the whole
+# script should take ~6 minutes.
 #
-# Header-only dependencies missing on the machine (doctest, nlohmann-json) can
+# Header-only dependencies missing on the machine (doctest, nlohmann-json, CLI11, stb) can
 # be brought along in a prefix made by scripts/gpu-deps.sh (FB_DEPS_PREFIX,
 # default .gpu-deps). cuDNN is taken from the toolkit or, failing that, from
 # the nvidia-cudnn Python wheel when one is installed.
@@ -30,12 +32,12 @@ fi
 say "cuDNN: ${cudnn_root:-toolkit}"
 
 say "configure"
-cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90 -DFB_BUILD_APP=OFF -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90 -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$deps" -DFB_CUDNN_ROOT="$cudnn_root" > "$build.configure.log" 2>&1 ||
   { tail -30 "$build.configure.log"; say "FAILED: configure"; exit 1; }
 grep "facebench:" "$build.configure.log"
 say "build (-j$jobs)"
-cmake --build "$build" -j"$jobs" --target test_cuda test_distributed fb_cuda_bench > "$build.build.log" 2>&1 ||
+cmake --build "$build" -j"$jobs" --target test_cuda test_distributed fb_cuda_bench facebench > "$build.build.log" 2>&1 ||
   { grep -B2 -A10 -m5 "error" "$build.build.log"; tail -20 "$build.build.log"; say "FAILED: build"; exit 1; }
 say "built"
 
@@ -63,9 +65,22 @@ timeout 200 "$build/kernels/cuda/bench/fb_cuda_bench" ${out:+--json "$out/cuda_b
   tee "$build.bench.log" ${out:+"$out/cuda_bench.log"}
 bench_rc=${PIPESTATUS[0]}
 
+# Whole training steps on the GPU: ResNet-50 at 224, batch 32, bf16 autocast
+# (f32 master weights), own kernels and then cuBLAS/cuDNN for the products.
+train_rc=0
+: > "$build.train.log"
+for backend in own vendor; do
+  say "bench train resnet50 bf16 $backend"
+  timeout 150 "$build/facebench/facebench" bench train --device cuda --arch resnet50 --res 224 --batch 32 \
+    --steps 10 --warmup 3 --precision bf16 --backend "$backend" ${out:+--json "$out/train_$backend.json"} 2>&1 |
+    tee -a "$build.train.log" | tail -3
+  [ "${PIPESTATUS[0]}" -eq 0 ] || train_rc=1
+done
+
 echo
 echo "================ gpu-check summary ($(($(date +%s) - t0)) s) ================"
 grep -E "^\[doctest\] (test cases|assertions)" "$build.test.log" || echo "(no doctest summary: see above)"
-echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc"
+echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc   bench train: $train_rc"
 grep -E "^(device|problem|gemm|conv3x3)" "$build.bench.log" || true
-[ "$tests_rc" -eq 0 ] && [ "$nccl_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]
+grep -E "^facebench resnet50" "$build.train.log" || true
+[ "$tests_rc" -eq 0 ] && [ "$nccl_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ] && [ "$train_rc" -eq 0 ]

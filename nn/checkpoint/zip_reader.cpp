@@ -1,6 +1,8 @@
 #include "nn/checkpoint/zip_reader.h"
 
+#if defined(FB_HAVE_LIBZIP)
 #include <zip.h>
+#endif
 
 #include <algorithm>
 #include <filesystem>
@@ -9,6 +11,8 @@
 #include "tensor/error.h"
 
 namespace fb::checkpoint {
+
+#if defined(FB_HAVE_LIBZIP)
 namespace {
 
 // Deflate cannot expand data by more than about 1032:1; a member that claims more is hostile.
@@ -122,6 +126,24 @@ void ZipReader::read(const std::string& name, void* dst, uint64_t expected) cons
   FB_CHECK(error.empty(), where, "damaged data (", error, ")");
   FB_CHECK(got == expected, where, "truncated: read ", got, " of ", expected, " bytes");
 }
+
+#else  // built without libzip: the archive cannot be opened; say what is missing.
+
+struct ZipReader::Impl {};
+
+ZipReader::ZipReader(const std::string& path) : path_(path) {
+  FB_FAIL("zip: ", path, ": this build cannot read zip archives (PyTorch .pth checkpoints): it was configured "
+          "without libzip (apt-get install libzip-dev, then configure again)");
+}
+ZipReader::~ZipReader() = default;
+// Unreachable: no ZipReader is ever constructed without libzip.
+std::vector<std::string> ZipReader::names() const { return {}; }
+bool ZipReader::find(const std::string&, uint64_t*) const { return false; }
+void ZipReader::read(const std::string& name, void*, uint64_t) const {
+  FB_FAIL("zip: ", path_, ": cannot read member '", name, "' without libzip");
+}
+
+#endif
 
 std::string ZipReader::read_string(const std::string& name, uint64_t max_bytes) const {
   uint64_t size = 0;
