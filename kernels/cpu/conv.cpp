@@ -1,6 +1,7 @@
 // CPU convolution via GEMM: the double-precision path, the float
-// pointwise cases and the geometries conv_direct.cpp does not take (float
-// convolutions otherwise run the direct / implicit-GEMM kernels there).
+// pointwise cases and the geometries the faster paths do not take (float
+// convolutions otherwise run the Winograd kernels of conv_winograd.cpp or the
+// direct / implicit-GEMM kernels of conv_direct.cpp).
 //
 // A patch matrix row holds, for one output pixel (n, oh, ow), the receptive
 // field of one group ordered (kh, kw, c): with NHWC input each (kh, kw) tap is
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv_direct.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/gemm.h"
 
 namespace fb::kernels::cpu {
@@ -125,7 +127,7 @@ template <typename T>
 void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   ProfileScope prof_("conv2d_forward");
   if constexpr (std::is_same_v<T, float>)
-    if (conv2d_forward_direct(g, x, w, bias, y)) return;
+    if (conv2d_forward_winograd(g, x, w, bias, y) || conv2d_forward_direct(g, x, w, bias, y)) return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   if (P == 0 || g.O == 0) return;
   const std::vector<T> wr = repack_weight(g, w);
@@ -161,7 +163,8 @@ template <typename T>
 void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   ProfileScope prof_("conv2d_backward_input");
   if constexpr (std::is_same_v<T, float>)
-    if (!is_pointwise(g) && conv2d_backward_input_direct(g, dy, w, dx)) return;
+    if (!is_pointwise(g) && (conv2d_backward_input_winograd(g, dy, w, dx) || conv2d_backward_input_direct(g, dy, w, dx)))
+      return;
   const int64_t Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   const int64_t nx = g.N * g.H * g.W * g.C, plane = g.OH * g.OW;
   if (nx == 0) return;

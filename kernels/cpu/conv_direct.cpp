@@ -32,21 +32,12 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cpu/aligned_buffer.h"
 #include "kernels/cpu/direct_kernel.h"
 #include "kernels/cpu/gemm_driver.h"
 
 namespace fb::kernels::cpu {
 namespace {
-
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-using FloatBuf = std::unique_ptr<float[], FreeDeleter>;
-
-FloatBuf alloc_floats(size_t n) {
-  const size_t bytes = std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64);
-  return FloatBuf(static_cast<float*>(std::aligned_alloc(64, bytes)));
-}
 
 // The input with its zero border, or the input itself when there is none.
 struct PaddedInput {

@@ -1,4 +1,4 @@
-// Fast float convolution paths (direct forward, direct backward-input,
+// Fast float convolution paths (Winograd and direct forward and backward-input,
 // implicit-GEMM weight gradient) against the double-precision reference, on
 // random geometries with odd sizes, row tails longer and shorter than the
 // register tile, strides, padding, dilation and groups, with every
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/ops.h"
 #include "tensor/ops.h"
@@ -126,4 +127,24 @@ TEST_CASE("fast conv: ResNet-like shapes with row tails and channel chunks") {
   };
   uint64_t seed = 1000;
   for (const Case& c : cases) check_case(c, seed++);
+}
+
+TEST_CASE("fast conv: Winograd F(2x2,3x3) forward and input gradient at the edges of its tiling") {
+  const std::vector<Case> cases = {
+      {3, 9, 11, 16, 17, 3, 3, 1, 1, 1, 1},   // odd output sides: partial edge tiles; O tail of 17
+      {2, 8, 8, 33, 40, 3, 3, 1, 0, 1, 1},    // no padding (6x6 outputs)
+      {2, 5, 7, 24, 16, 3, 3, 1, 2, 1, 1},    // padding 2: larger outputs, input-gradient padding 0
+      {1, 1, 1, 16, 16, 3, 3, 1, 1, 1, 1},    // one pixel: one tile, fewer tiles than threads
+      {1, 3, 30, 300, 20, 3, 3, 1, 1, 1, 1},  // long reduction (C = 300) in the micro-kernel
+      {4, 4, 4, 64, 96, 3, 3, 1, 1, 1, 1},    // ResNet-18's 4x4 stage shape, small
+      {2, 29, 13, 16, 33, 3, 3, 1, 1, 1, 1},  // many tiles: several blocks per thread
+  };
+  uint64_t seed = 2000;
+  for (const Case& c : cases) {
+    const Conv2dParams p = to_params(c);
+    const auto g = kernels::conv_geometry({c.N, c.H, c.W, c.C}, {c.O, c.C, 3, 3}, p);
+    INFO(describe(c));
+    REQUIRE(cpu::winograd_applies(g));  // these shapes exercise the Winograd path
+    check_case(c, seed++);
+  }
 }
