@@ -39,7 +39,8 @@
 namespace fb::kernels::cpu {
 namespace {
 
-constexpr int kXi = 16;  // positions of a transformed 4x4 tile
+constexpr int kXi = 16;     // positions of a transformed 4x4 tile
+constexpr int kMaxNr = 32;  // widest micro-kernel panel (AVX-512)
 
 // The convolution as the Winograd code sees it (forward or input gradient).
 struct WinoShape {
@@ -53,37 +54,49 @@ struct WinoShape {
 
 // U[xi][panel][c][NR] = (G g G^T)[xi] of kernel (o, c), zero for o >= O.
 // kernel_at(o, c, kh, kw) reads the 3x3 kernel mapping input channel c to
-// output channel o.
+// output channel o. Blocks of NR output x 16 input channels are first
+// gathered into [c][tap][lane] order (whichever of o or c is contiguous in
+// the weights, which differs between the forward and the input gradient, the
+// reads are runs of whole kernels), then transformed with the lanes as the
+// vector dimension and stored as whole NR-wide rows.
 template <typename KernelAt>
 FloatBuf transform_weights(const WinoShape& s, int nr, KernelAt kernel_at) {
+  constexpr int64_t cb = 16;
   const int64_t npanel = (s.O + nr - 1) / nr, xi_stride = npanel * s.C * nr;
   FloatBuf u = alloc_floats(size_t(kXi * xi_stride));
-#pragma omp parallel for schedule(static)
-  for (int64_t panel = 0; panel < npanel; ++panel) {
-    for (int64_t c = 0; c < s.C; ++c) {
-      float* dst = u.get() + (panel * s.C + c) * nr;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t panel = 0; panel < npanel; ++panel)
+    for (int64_t c0 = 0; c0 < s.C; c0 += cb) {
+      const int64_t nc = std::min(cb, s.C - c0);
+      float gb[cb][9][kMaxNr];
       for (int lane = 0; lane < nr; ++lane) {
         const int64_t o = panel * nr + lane;
-        float g[3][3] = {};
-        if (o < s.O)
-          for (int kh = 0; kh < 3; ++kh)
-            for (int kw = 0; kw < 3; ++kw) g[kh][kw] = kernel_at(o, c, kh, kw);
-        // t = G g, then G t^T: G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-        float t[4][3];
-        for (int j = 0; j < 3; ++j) {
-          t[0][j] = g[0][j];
-          t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-          t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-          t[3][j] = g[2][j];
-        }
-        for (int i = 0; i < 4; ++i) {
-          const float v[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
-                              t[i][2]};
-          for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * xi_stride + lane] = v[j];
+        for (int64_t c = 0; c < nc; ++c)
+          for (int k = 0; k < 9; ++k) gb[c][k][lane] = o < s.O ? kernel_at(o, c0 + c, k / 3, k % 3) : 0.0f;
+      }
+      for (int64_t c = 0; c < nc; ++c) {
+        float* dst = u.get() + (panel * s.C + c0 + c) * nr;
+        const float(*g)[kMaxNr] = gb[c];  // g[kh * 3 + kw][lane]
+#pragma omp simd
+        for (int lane = 0; lane < nr; ++lane) {
+          // t = G g, then G t^T: G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+          float t[4][3];
+          for (int j = 0; j < 3; ++j) {
+            const float g0 = g[j][lane], g1 = g[3 + j][lane], g2 = g[6 + j][lane];
+            t[0][j] = g0;
+            t[1][j] = 0.5f * (g0 + g1 + g2);
+            t[2][j] = 0.5f * (g0 - g1 + g2);
+            t[3][j] = g2;
+          }
+          for (int i = 0; i < 4; ++i) {
+            dst[(i * 4 + 0) * xi_stride + lane] = t[i][0];
+            dst[(i * 4 + 1) * xi_stride + lane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+            dst[(i * 4 + 2) * xi_stride + lane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+            dst[(i * 4 + 3) * xi_stride + lane] = t[i][2];
+          }
         }
       }
     }
-  }
   return u;
 }
 
@@ -166,11 +179,13 @@ void transform_output(const WinoShape& s, const float* m, int64_t xi_stride, con
   }
 }
 
-// Tiles per block: V and M of a block, 64 * TB * (C + O) bytes, should sit in
-// about half of L2; at least 28 tiles so that U is streamed past enough work.
+// Tiles per block: a block's V and M, 64 * TB * (C + O) bytes, take up to
+// 4 MB (a share of L3); only one position's V_xi and M_xi (1/16 of that) are
+// worked on at a time, in L2. Long blocks matter for wide layers, where U
+// (16 C O floats: 16 MB at 512 channels) is streamed once per block.
 int64_t block_tiles(const WinoShape& s) {
   if (const char* e = std::getenv("FB_WINOGRAD_TB")) return std::max<int64_t>(1, std::atol(e));
-  return std::clamp<int64_t>(8192 / std::max<int64_t>(1, s.C + s.O), 28, 112);
+  return std::max<int64_t>(14, (int64_t(4) << 20) / (64 * std::max<int64_t>(1, s.C + s.O)));
 }
 
 template <typename KernelAt>
@@ -182,8 +197,10 @@ void winograd_3x3(const WinoShape& s, const float* x, KernelAt kernel_at, const 
   const std::vector<float> zeros(size_t(s.C), 0.0f);
   const int64_t P = s.tiles();
   const int threads = omp_get_max_threads();
-  // Enough blocks for every thread, each of at most block_tiles().
-  const int64_t tb = std::max<int64_t>(1, std::min(block_tiles(s), (P + threads - 1) / threads));
+  // Blocks of at most block_tiles(), as many for every thread.
+  const int64_t per_thread = (P + threads - 1) / threads;
+  const int64_t blocks_per_thread = (per_thread + block_tiles(s) - 1) / block_tiles(s);
+  const int64_t tb = std::max<int64_t>(1, (per_thread + blocks_per_thread - 1) / blocks_per_thread);
   const int64_t nblocks = (P + tb - 1) / tb;
 #pragma omp parallel
   {
@@ -219,7 +236,7 @@ bool winograd_applies(const ConvGeom& g) {
     return !(e && std::strcmp(e, "0") == 0);
   }();
   const Conv2dParams& p = g.p;
-  return enabled && g.KH == 3 && g.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+  return enabled && direct_kernel(active_isa()).nr <= kMaxNr && g.KH == 3 && g.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
          p.dilation_w == 1 && p.groups == 1 && p.pad_h <= 2 && p.pad_w <= 2 && g.C >= 16 && g.O >= 16 && g.N > 0 &&
          g.OH > 0 && g.OW > 0;
 }
