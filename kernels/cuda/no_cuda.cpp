@@ -45,6 +45,14 @@ Tensor cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, doubl
   no_cuda("cross_entropy_backward");
 }
 Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
+std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&,
+                                                                     double) {
+  no_cuda("contrastive_cross_entropy");
+}
+Tensor contrastive_cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                                          const Tensor&, const Tensor&) {
+  no_cuda("contrastive_cross_entropy_backward");
+}
 
 }  // namespace fb::kernels::cuda
 #endif
