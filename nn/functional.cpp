@@ -4,6 +4,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "kernels/contrastive.h"
 #include "nn/autocast.h"
 
 namespace fb {
@@ -473,6 +474,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, double smoothin
   record("cross_entropy", {logits}, {loss}, [sl, lab, smoothing, ignore_index, r](const Grads& g) -> Grads {
     return {kernels::cross_entropy_backward(g[0], sl.get(), lab, smoothing, ignore_index, r)};
   });
+  return loss;
+}
+
+Tensor contrastive_cross_entropy(const Tensor& sim, const Tensor& positive, const Tensor& excluded, double tau) {
+  auto [loss, row_max, row_log_sum] = kernels::contrastive_cross_entropy_forward(sim, positive, excluded, tau);
+  SavedTensor ss(sim, "contrastive_cross_entropy");
+  Tensor pos = positive.detach(), exc = excluded.defined() ? excluded.detach() : Tensor();
+  record("contrastive_cross_entropy", {sim}, {loss},
+         [ss, pos, exc, tau, row_max = row_max, row_log_sum = row_log_sum](const Grads& g) -> Grads {
+           return {kernels::contrastive_cross_entropy_backward(g[0], ss.get(), pos, exc, tau, row_max, row_log_sum)};
+         });
   return loss;
 }
 

@@ -95,6 +95,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, double label_sm
 Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction r = Reduction::Mean);
 Tensor l1_loss(const Tensor& pred, const Tensor& target, Reduction r = Reduction::Mean);
 Tensor smooth_l1_loss(const Tensor& pred, const Tensor& target, double beta = 1.0, Reduction r = Reduction::Mean);
+// Contrastive (InfoNCE) cross-entropy of a similarity matrix sim [N, M],
+// fused (scale, mask, log-softmax and NLL in one pass per row):
+//   mean_i -log softmax(sim[i, kept] / tau)[positive[i]],
+// where row i keeps every column but excluded[i]. positive: i64 [N];
+// excluded: undefined (keep all) or i64 [N], -1 for none. Gradient to sim
+// only. See kernels/contrastive.h (MoCo's and SimCLR's forms).
+Tensor contrastive_cross_entropy(const Tensor& sim, const Tensor& positive, const Tensor& excluded, double tau);
 
 // ---- regularisation ----
 // Identity when !training or p == 0; otherwise draws the mask from `gen`.

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "autograd/grad_mode.h"
+#include "kernels/cuda/optim.h"
+#include "kernels/optim_update.h"
 #include "tensor/ops.h"
 
 namespace fb::nn {
@@ -24,10 +26,21 @@ bool Optimizer::has_buffer(size_t i, const std::string& name) const {
   return false;
 }
 
+namespace {
+// Zeros shaped like parameter p, on its device (the CUDA buffers are zeroed
+// by the optimizer kernels' own helper: tensor/ops.h fills host memory only).
+Tensor zeros_like_param(const Tensor& p) {
+  if (!p.device().is_cuda()) return zeros(p.shape(), p.dtype());
+  Tensor t = Tensor::empty(p.shape(), p.dtype(), p.device());
+  kernels::cuda::zero_(t);
+  return t;
+}
+}  // namespace
+
 Tensor& Optimizer::buffer(size_t i, const std::string& name) {
   for (auto& [n, t] : buffers_[i])
     if (n == name) return t;
-  buffers_[i].emplace_back(name, zeros(params_[i].shape(), params_[i].dtype()));
+  buffers_[i].emplace_back(name, zeros_like_param(params_[i]));
   return buffers_[i].back().second;
 }
 
@@ -35,7 +48,7 @@ NamedTensors Optimizer::state() const {
   NamedTensors out;
   out.emplace_back("steps", scalar(static_cast<double>(steps_), DType::i64));
   for (size_t i = 0; i < buffers_.size(); ++i)
-    for (const auto& [n, t] : buffers_[i]) out.emplace_back(std::to_string(i) + "." + n, t);
+    for (const auto& [n, t] : buffers_[i]) out.emplace_back(std::to_string(i) + "." + n, t.to(Device::cpu()));
   return out;
 }
 
@@ -53,29 +66,35 @@ void Optimizer::load_state(const NamedTensors& s) {
              params_.size());
     FB_CHECK(t.shape() == params_[i].shape(), "optimizer state: '", name, "' has shape ", shape_str(t.shape()),
              ", parameter has ", shape_str(params_[i].shape()));
-    buffers_[i].emplace_back(name.substr(dot + 1), t.to(params_[i].dtype()).clone());
+    // A fresh copy in the parameter's dtype, on its device.
+    Tensor b = Tensor::empty(params_[i].shape(), params_[i].dtype(), params_[i].device());
+    copy_into(b, t.to(params_[i].dtype()));
+    buffers_[i].emplace_back(name.substr(dot + 1), b);
   }
 }
 
 namespace {
-// Runs f(T* p, const T* g, n) over parameter data for f32 or f64.
-template <typename F>
-void with_data(const Tensor& p, const Tensor& g, F f) {
+namespace rule = kernels::optim;
+
+// The gradient of p, checked against it, contiguous.
+Tensor checked_grad(const Tensor& p) {
+  const Tensor g = p.grad();
   FB_CHECK(g.shape() == p.shape(), "optimizer: gradient shape ", shape_str(g.shape()), " differs from parameter ",
            shape_str(p.shape()));
-  Tensor gc = g.contiguous();
-  if (p.dtype() == DType::f32) {
-    f(p.data<float>(), gc.data<float>(), p.numel());
-  } else if (p.dtype() == DType::f64) {
-    f(p.data<double>(), gc.data<double>(), p.numel());
-  } else {
-    FB_FAIL("optimizer: parameters must be f32 or f64, got ", dtype_name(p.dtype()));
-  }
+  FB_CHECK(g.device() == p.device(), "optimizer: gradient on ", g.device().str(), ", parameter on ",
+           p.device().str());
+  return g.contiguous();
 }
 
-template <typename T>
-T* as(const Tensor& t) {
-  return t.data<T>();
+// Runs f(T{}) for a host parameter's dtype, f32 or f64.
+template <typename F>
+void dispatch_float(const Tensor& p, F f) {
+  if (p.dtype() == DType::f32)
+    f(float{});
+  else if (p.dtype() == DType::f64)
+    f(double{});
+  else
+    FB_FAIL("optimizer: parameters must be f32 or f64, got ", dtype_name(p.dtype()));
 }
 
 template <typename T>
@@ -87,6 +106,9 @@ double norm2(const T* x, int64_t n) {
 }
 }  // namespace
 
+// Each step runs the rules of kernels/optim_update.h: an OpenMP loop for host
+// parameters, one fused kernel for CUDA ones.
+
 SGD::SGD(std::vector<Tensor> params, double lr, SGDOptions o) : Optimizer(std::move(params), lr), opt(o) {
   FB_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: nesterov needs momentum > 0 and no dampening");
 }
@@ -96,23 +118,24 @@ void SGD::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     if (!p.grad().defined()) continue;
-    bool first = !has_buffer(i, "momentum_buffer");
-    Tensor buf = opt.momentum != 0 ? buffer(i, "momentum_buffer") : Tensor();
-    with_data(p, p.grad(), [&](auto* w, const auto* g, int64_t n) {
-      using T = std::remove_pointer_t<decltype(w)>;
-      T* b = buf.defined() ? as<T>(buf) : nullptr;
-      const T lr = static_cast<T>(lr_), wd = static_cast<T>(opt.weight_decay), mom = static_cast<T>(opt.momentum),
-              damp = static_cast<T>(1 - opt.dampening);
+    const Tensor g = checked_grad(p);
+    const rule::SgdHyper h{lr_, opt.weight_decay, opt.momentum, opt.dampening, opt.nesterov,
+                           !has_buffer(i, "momentum_buffer")};
+    const Tensor buf = opt.momentum != 0 ? buffer(i, "momentum_buffer") : Tensor();
+    if (p.device().is_cuda()) {
+      kernels::cuda::sgd_step(p, g, buf, h);
+    } else {
+      dispatch_float(p, [&](auto tag) {
+        using T = decltype(tag);
+        T* w = p.data<T>();
+        T* b = buf.defined() ? buf.data<T>() : nullptr;
+        const T* gp = g.data<T>();
+        const auto c = rule::sgd_coefficients<T>(h);
+        const int64_t n = p.numel();
 #pragma omp parallel for if (n > 65536)
-      for (int64_t k = 0; k < n; ++k) {
-        T d = g[k] + wd * w[k];
-        if (b) {
-          b[k] = first ? d : mom * b[k] + damp * d;
-          d = opt.nesterov ? d + mom * b[k] : b[k];
-        }
-        w[k] -= lr * d;
-      }
-    });
+        for (int64_t k = 0; k < n; ++k) rule::sgd_update(w[k], gp[k], b ? b + k : nullptr, c);
+      });
+    }
     p.bump_version();
   }
   ++steps_;
@@ -123,26 +146,27 @@ AdamW::AdamW(std::vector<Tensor> params, double lr, AdamWOptions o) : Optimizer(
 void AdamW::step() {
   autograd::NoGradGuard ng;
   ++steps_;
-  const double bc1 = 1 - std::pow(opt.beta1, steps_), bc2 = 1 - std::pow(opt.beta2, steps_);
+  const rule::AdamWHyper h{lr_, opt.beta1, opt.beta2, opt.eps, opt.weight_decay, steps_};
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     if (!p.grad().defined()) continue;
-    Tensor m = buffer(i, "exp_avg"), v = buffer(i, "exp_avg_sq");
-    with_data(p, p.grad(), [&](auto* w, const auto* g, int64_t n) {
-      using T = std::remove_pointer_t<decltype(w)>;
-      T* mp = as<T>(m);
-      T* vp = as<T>(v);
-      const T b1 = static_cast<T>(opt.beta1), b2 = static_cast<T>(opt.beta2);
-      const T decay = static_cast<T>(1 - lr_ * opt.weight_decay);
-      const T step = static_cast<T>(lr_ / bc1), sq = static_cast<T>(std::sqrt(bc2)), eps = static_cast<T>(opt.eps);
+    const Tensor g = checked_grad(p);
+    const Tensor m = buffer(i, "exp_avg"), v = buffer(i, "exp_avg_sq");
+    if (p.device().is_cuda()) {
+      kernels::cuda::adamw_step(p, g, m, v, h);
+    } else {
+      dispatch_float(p, [&](auto tag) {
+        using T = decltype(tag);
+        T* w = p.data<T>();
+        T* mp = m.data<T>();
+        T* vp = v.data<T>();
+        const T* gp = g.data<T>();
+        const auto c = rule::adamw_coefficients<T>(h);
+        const int64_t n = p.numel();
 #pragma omp parallel for if (n > 65536)
-      for (int64_t k = 0; k < n; ++k) {
-        w[k] *= decay;
-        mp[k] = b1 * mp[k] + (1 - b1) * g[k];
-        vp[k] = b2 * vp[k] + (1 - b2) * g[k] * g[k];
-        w[k] -= step * mp[k] / (std::sqrt(vp[k]) / sq + eps);
-      }
-    });
+        for (int64_t k = 0; k < n; ++k) rule::adamw_update(w[k], gp[k], mp[k], vp[k], c);
+      });
+    }
     p.bump_version();
   }
 }
@@ -158,26 +182,25 @@ void LARS::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     if (!p.grad().defined()) continue;
-    bool first = !has_buffer(i, "momentum_buffer");
-    Tensor buf = buffer(i, "momentum_buffer");
-    bool adapt = !excluded_[i];
-    with_data(p, p.grad(), [&](auto* w, const auto* g, int64_t n) {
-      using T = std::remove_pointer_t<decltype(w)>;
-      T* b = as<T>(buf);
-      double wd = adapt ? opt.weight_decay : 0.0, scale = 1.0;
-      if (adapt) {
-        double wn = norm2(w, n), gn = norm2(g, n);
-        if (wn > 0 && gn > 0) scale = opt.trust_coefficient * wn / (gn + wd * wn + opt.eps);
-      }
-      const T lr = static_cast<T>(lr_), s = static_cast<T>(scale), wdt = static_cast<T>(wd),
-              mom = static_cast<T>(opt.momentum);
+    const Tensor g = checked_grad(p);
+    const rule::LarsHyper h{lr_, opt.momentum, opt.weight_decay, opt.trust_coefficient, opt.eps, !excluded_[i],
+                            !has_buffer(i, "momentum_buffer")};
+    const Tensor buf = buffer(i, "momentum_buffer");
+    if (p.device().is_cuda()) {
+      kernels::cuda::lars_step(p, g, buf, h);
+    } else {
+      dispatch_float(p, [&](auto tag) {
+        using T = decltype(tag);
+        T* w = p.data<T>();
+        T* b = buf.data<T>();
+        const T* gp = g.data<T>();
+        const int64_t n = p.numel();
+        const T scale = static_cast<T>(h.adapt ? rule::lars_trust_ratio(norm2(w, n), norm2(gp, n), h) : 1.0);
+        const auto c = rule::lars_coefficients<T>(h);
 #pragma omp parallel for if (n > 65536)
-      for (int64_t k = 0; k < n; ++k) {
-        T d = (g[k] + wdt * w[k]) * s;
-        b[k] = first ? d : mom * b[k] + d;
-        w[k] -= lr * b[k];
-      }
-    });
+        for (int64_t k = 0; k < n; ++k) rule::lars_update(w[k], gp[k], b[k], scale, c);
+      });
+    }
     p.bump_version();
   }
   ++steps_;

@@ -1,7 +1,8 @@
 #pragma once
 // Optimizers (update rules identical to PyTorch's) and learning-rate
 // schedules. Each step runs one fused pass per parameter over its data,
-// outside the autograd graph.
+// outside the autograd graph: an OpenMP loop for host parameters, a CUDA
+// kernel for parameters on a GPU (their gradients and state live there too).
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +21,9 @@ class Optimizer {
   void set_lr(double lr) { lr_ = lr; }
   int64_t steps() const { return steps_; }
   // Per-parameter state (momentum buffers, moments) and the step count, for
-  // checkpoints; names are "<param index>.<buffer>".
+  // checkpoints; names are "<param index>.<buffer>". state() gives host
+  // tensors (CUDA buffers are copied); load_state() puts each buffer on its
+  // parameter's device.
   NamedTensors state() const;
   void load_state(const NamedTensors& s);
 

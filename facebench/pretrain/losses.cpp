@@ -55,24 +55,28 @@ Tensor info_nce(const Tensor& q, const Tensor& k, const Tensor& queue, double ta
            shape_str(k.shape()), " must both be [N, D]");
   FB_CHECK(queue.dim() == 2 && queue.size(1) == q.size(1), "info_nce: queue ", shape_str(queue.shape()),
            " must be [M, ", q.size(1), "]");
-  Tensor pos = sum(mul(q, k), {1}, true);                           // [N, 1]
-  Tensor neg_logits = matmul(q, transpose(queue, 0, 1));             // [N, M]
-  Tensor logits = mul_scalar(cat({pos, neg_logits}, 1), 1.0 / tau);  // positive first
-  return cross_entropy(logits, zeros({q.size(0)}, DType::i64));
+  Tensor pos = sum(mul(q, k), {1}, true);                // [N, 1]
+  Tensor neg_logits = matmul(q, transpose(queue, 0, 1));  // [N, M]
+  // Positive first: column 0 is every row's target; nothing is excluded.
+  Tensor positive = zeros({q.size(0)}, DType::i64).to(q.device());
+  return contrastive_cross_entropy(cat({pos, neg_logits}, 1), positive, Tensor(), tau);
 }
 
 Tensor nt_xent(const Tensor& z1, const Tensor& z2, double tau) {
   FB_CHECK(z1.dim() == 2 && z1.shape() == z2.shape(), "nt_xent: views ", shape_str(z1.shape()), " and ",
            shape_str(z2.shape()), " must both be [N, D]");
   const int64_t n = z1.size(0);
-  Tensor z = cat({z1, z2}, 0);                                          // [2N, D]
-  Tensor sim = mul_scalar(matmul(z, transpose(z, 0, 1)), 1.0 / tau);  // [2N, 2N]
-  // A sample is not its own negative: a large negative constant on the diagonal.
-  Tensor self_mask = zeros({2 * n, 2 * n}, z.dtype());
-  for (int64_t i = 0; i < 2 * n; ++i) fill_(self_mask.select(0, i).slice(0, i, i + 1), -1e9);
-  std::vector<int64_t> target(2 * n);
-  for (int64_t i = 0; i < 2 * n; ++i) target[i] = (i + n) % (2 * n);
-  return cross_entropy(add(sim, self_mask), from_vector<int64_t>(target, {2 * n}));
+  Tensor z = cat({z1, z2}, 0);                    // [2N, D]
+  Tensor sim = matmul(z, transpose(z, 0, 1));     // [2N, 2N]
+  // Row i's positive is its other view; its own column is excluded (a sample
+  // is not its own negative).
+  std::vector<int64_t> positive(2 * n), self(2 * n);
+  for (int64_t i = 0; i < 2 * n; ++i) {
+    positive[i] = (i + n) % (2 * n);
+    self[i] = i;
+  }
+  return contrastive_cross_entropy(sim, from_vector(positive, {2 * n}).to(z.device()),
+                                   from_vector(self, {2 * n}).to(z.device()), tau);
 }
 
 Tensor arcface_logits(const Tensor& embedding, const Tensor& weight, const Tensor& labels, double s, double m) {

@@ -3,6 +3,7 @@
 // through the dispatch functions.)
 #ifndef FB_HAVE_CUDA
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/optim.h"
 
 namespace fb::kernels::cuda {
 namespace {
@@ -45,6 +46,20 @@ Tensor cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, doubl
   no_cuda("cross_entropy_backward");
 }
 Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
+std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&,
+                                                                     double) {
+  no_cuda("contrastive_cross_entropy");
+}
+Tensor contrastive_cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                                          const Tensor&, const Tensor&) {
+  no_cuda("contrastive_cross_entropy_backward");
+}
+void sgd_step(const Tensor&, const Tensor&, const Tensor&, const optim::SgdHyper&) { no_cuda("sgd_step"); }
+void adamw_step(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const optim::AdamWHyper&) {
+  no_cuda("adamw_step");
+}
+void lars_step(const Tensor&, const Tensor&, const Tensor&, const optim::LarsHyper&) { no_cuda("lars_step"); }
+void zero_(const Tensor&) { no_cuda("zero_"); }
 
 }  // namespace fb::kernels::cuda
 #endif

@@ -1,5 +1,5 @@
 #pragma once
-// CUDA implementations of the kernel API of kernels/ops.h (and Sinkhorn of
+// CUDA implementations of the kernel API of kernels/ops.h (and of
 // kernels/contrastive.h), for CUDA tensors.
 // The dispatch functions of kernels/<op>.cpp call these when an operand lives
 // on a CUDA device; each checks its own arguments with the same messages.
@@ -46,5 +46,13 @@ Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const T
                               double label_smoothing, int64_t ignore_index, Reduction r);
 
 Tensor sinkhorn(const Tensor& scores, double eps, int iters);
+// The index tensors (positive, excluded: i64 on sim's device, excluded may be
+// undefined) arrive validated by kernels/contrastive.cpp, which checks them on
+// the host; these check the float operands only.
+std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor& sim, const Tensor& positive,
+                                                                     const Tensor& excluded, double tau);
+Tensor contrastive_cross_entropy_backward(const Tensor& dloss, const Tensor& sim, const Tensor& positive,
+                                          const Tensor& excluded, double tau, const Tensor& row_max,
+                                          const Tensor& row_log_sum);
 
 }  // namespace fb::kernels::cuda

@@ -1,6 +1,6 @@
-// CUDA elementwise, softmax/cross-entropy, batch norm, pooling and Sinkhorn kernels
-// against the f64 reference on random odd shapes, forward and backward
-// (f32 kernels: relative error below 1e-5).
+// CUDA elementwise, softmax/cross-entropy, batch norm, pooling, Sinkhorn and
+// contrastive cross-entropy kernels against the f64 reference on random odd
+// shapes, forward and backward (f32 kernels: relative error below 1e-5).
 #include "cuda_test_util.h"
 #include "kernels/contrastive.h"
 
@@ -158,6 +158,50 @@ TEST_CASE("cuda ops: Sinkhorn-Knopp codes equal the reference and their rows sum
       // After a row normalisation last, every row sums to exactly 1 (up to f32).
       const auto rows = ops::sum(f64(q), {1}).to_vector<double>();
       for (double r : rows) CHECK(r == doctest::Approx(1.0).epsilon(1e-4));
+    }
+  }
+}
+
+TEST_CASE("cuda ops: contrastive cross-entropy forward and backward (MoCo and NT-Xent masks, odd and large shapes)") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(16);
+  struct Case {
+    int64_t N, M;
+    bool nt_xent;  // positive (i + N/2) mod N and own column excluded; else positive 0, nothing excluded
+    double scale, tau;
+  };
+  for (const Case& c : {Case{1, 1, false, 1, 0.2}, Case{37, 1001, false, 1, 0.07}, Case{5, 70000, false, 1, 0.07},
+                        Case{2, 2, true, 1, 0.5}, Case{130, 130, true, 1, 0.1}, Case{512, 512, true, 1, 0.1},
+                        Case{64, 257, false, 300, 0.05}}) {
+    CAPTURE(c.N);
+    CAPTURE(c.M);
+    CAPTURE(c.nt_xent);
+    Tensor sim = fbtest::rnd({c.N, c.M}, gen, -c.scale, c.scale);
+    std::vector<int64_t> pos(c.N, 0), exc(c.N);
+    for (int64_t i = 0; i < c.N; ++i) {
+      if (c.nt_xent) pos[i] = (i + c.N / 2) % c.N;
+      exc[i] = i;
+    }
+    Tensor positive = from_vector(pos, {c.N}), excluded = c.nt_xent ? from_vector(exc, {c.N}) : Tensor();
+    auto on_gpu = [](const Tensor& t) { return t.defined() ? gpu(t) : Tensor(); };
+    auto [loss, row_max, row_log_sum] =
+        kernels::contrastive_cross_entropy_forward(gpu(sim), gpu(positive), on_gpu(excluded), c.tau);
+    auto [ref_loss, ref_max, ref_log_sum] = reference(
+        [&] { return kernels::contrastive_cross_entropy_forward(f64(sim), positive, excluded, c.tau); });
+    CHECK(rel(loss, ref_loss) < kTol);
+    CHECK(rel(row_max, ref_max) == 0.0);  // the maximum is one of the inputs
+    CHECK(rel(row_log_sum, ref_log_sum) < kTol);
+    Tensor dloss = full({}, 0.7);
+    Tensor d = kernels::contrastive_cross_entropy_backward(gpu(dloss), gpu(sim), gpu(positive), on_gpu(excluded),
+                                                           c.tau, row_max, row_log_sum);
+    Tensor ref_d = reference([&] {
+      return kernels::contrastive_cross_entropy_backward(f64(dloss), f64(sim), positive, excluded, c.tau, ref_max,
+                                                         ref_log_sum);
+    });
+    CHECK(rel(d, ref_d) < kTol);
+    if (c.nt_xent) {  // the excluded (own) column gets exactly no gradient
+      const std::vector<double> dv = d.to_vector<double>();
+      for (int64_t i = 0; i < c.N; ++i) CHECK(dv[i * c.M + i] == 0.0);
     }
   }
 }

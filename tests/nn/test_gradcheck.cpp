@@ -155,6 +155,18 @@ std::vector<Case> cases() {
                [](auto& x) { return cross_entropy(x[0], labels({1, 4, -100, 0}), 0.1, -100); }});
   c.push_back({"cross_entropy (none)", [] { return std::vector<Tensor>{rnd({3, 4})}; },
                [](auto& x) { return cross_entropy(x[0], labels({3, 0, 2}), 0.0, -100, Reduction::None); }});
+  // MoCo's form (positive column 0, nothing excluded) and NT-Xent's (2N x 2N,
+  // positive i + N, own column excluded), then random columns with some rows
+  // excluding nothing; odd sizes.
+  c.push_back({"contrastive_cross_entropy (positive 0)", [] { return std::vector<Tensor>{rnd({5, 7})}; },
+               [](auto& x) { return contrastive_cross_entropy(x[0], labels({0, 0, 0, 0, 0}), Tensor(), 0.2); }});
+  c.push_back({"contrastive_cross_entropy (nt-xent mask)", [] { return std::vector<Tensor>{rnd({6, 6})}; },
+               [](auto& x) {
+                 return contrastive_cross_entropy(x[0], labels({3, 4, 5, 0, 1, 2}), labels({0, 1, 2, 3, 4, 5}), 0.5);
+               }});
+  c.push_back({"contrastive_cross_entropy (random, some unmasked)",
+               [] { return std::vector<Tensor>{rnd({3, 9})}; },
+               [](auto& x) { return contrastive_cross_entropy(x[0], labels({8, 0, 4}), labels({-1, 3, 5}), 0.7); }});
   c.push_back({"mse_loss", [] { return std::vector<Tensor>{rnd({3, 4}), rnd({3, 4})}; },
                [](auto& x) { return mse_loss(x[0], x[1]); }});
   c.push_back({"l1_loss (sum)", [] { return std::vector<Tensor>{rnd({3, 4}), rnd({3, 4})}; },

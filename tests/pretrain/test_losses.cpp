@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "autograd/engine.h"
@@ -109,6 +110,60 @@ TEST_CASE("gradcheck f64: SwAV, InfoNCE, NT-Xent, ArcFace") {
     INFO(std::string(c.name), "\n", r.report);
     CHECK(r.ok);
     MESSAGE("gradcheck f64 ", std::string(c.name), ": ", r.checked, " elements, max abs err ", r.max_abs_error);
+  }
+}
+
+namespace {
+// The unfused formulations the fused contrastive op replaced: generic ops and
+// cross_entropy, the self-similarity masked with a large negative constant.
+Tensor info_nce_unfused(const Tensor& q, const Tensor& k, const Tensor& queue, double tau) {
+  Tensor pos = sum(mul(q, k), {1}, true);
+  Tensor logits = mul_scalar(cat({pos, matmul(q, transpose(queue, 0, 1))}, 1), 1.0 / tau);
+  return cross_entropy(logits, zeros({q.size(0)}, DType::i64));
+}
+Tensor nt_xent_unfused(const Tensor& z1, const Tensor& z2, double tau) {
+  const int64_t n = z1.size(0);
+  Tensor z = cat({z1, z2}, 0);
+  Tensor sim = mul_scalar(matmul(z, transpose(z, 0, 1)), 1.0 / tau);
+  Tensor self_mask = zeros({2 * n, 2 * n}, z.dtype());
+  for (int64_t i = 0; i < 2 * n; ++i) fill_(self_mask.select(0, i).slice(0, i, i + 1), -1e9);
+  std::vector<int64_t> target(2 * n);
+  for (int64_t i = 0; i < 2 * n; ++i) target[i] = (i + n) % (2 * n);
+  return cross_entropy(add(sim, self_mask), from_vector<int64_t>(target, {2 * n}));
+}
+}  // namespace
+
+TEST_CASE("InfoNCE and NT-Xent (fused) equal their unfused formulation: values and gradients, f64 and f32") {
+  Generator gen(21);
+  for (DType dt : {DType::f64, DType::f32}) {
+    const double tol = dt == DType::f64 ? 1e-12 : 2e-6;
+    auto unit = [&](int64_t n, int64_t d) {
+      Tensor t = randn({n, d}, gen, DType::f64);
+      return ops::div(t, ops::sqrt(ops::sum(ops::mul(t, t), {1}, true))).to(dt);
+    };
+    // Value and gradients wrt the inputs that take one, fused vs unfused.
+    auto compare = [&](const char* name, std::vector<Tensor> inputs, size_t n_grad,
+                       const std::function<Tensor(const std::vector<Tensor>&)>& fused,
+                       const std::function<Tensor(const std::vector<Tensor>&)>& unfused) {
+      INFO(name, " ", std::string(dtype_name(dt)));
+      std::vector<Tensor> grads[2];
+      double values[2];
+      for (int v = 0; v < 2; ++v) {
+        std::vector<Tensor> x;
+        for (size_t i = 0; i < inputs.size(); ++i) x.push_back(inputs[i].clone().set_requires_grad(i < n_grad));
+        Tensor loss = v == 0 ? fused(x) : unfused(x);
+        autograd::backward(loss);
+        values[v] = loss.item();
+        for (size_t i = 0; i < n_grad; ++i) grads[v].push_back(x[i].grad());
+      }
+      CHECK(values[0] == doctest::Approx(values[1]).epsilon(tol));
+      for (size_t i = 0; i < n_grad; ++i) CHECK(ops::rel_error(grads[0][i], grads[1][i]) < tol * 10);
+    };
+    compare("info_nce", {unit(9, 16), unit(9, 16), unit(301, 16)}, 1,
+            [](auto& x) { return pretrain::info_nce(x[0], x[1], x[2], 0.07); },
+            [](auto& x) { return info_nce_unfused(x[0], x[1], x[2], 0.07); });
+    compare("nt_xent", {unit(13, 16), unit(13, 16)}, 2, [](auto& x) { return pretrain::nt_xent(x[0], x[1], 0.1); },
+            [](auto& x) { return nt_xent_unfused(x[0], x[1], 0.1); });
   }
 }
 
