@@ -94,20 +94,37 @@ void Module::zero_grad() {
   for (auto& t : parameters()) t.impl().grad.reset();
 }
 
+namespace {
+// Points t (and so every handle to it) at the contiguous tensor c, which holds
+// its values in another dtype or on another device; drops the gradient.
+void replace_in_place(const Tensor& t, const Tensor& c) {
+  auto& impl = t.impl();
+  impl.storage = c.storage();
+  impl.strides = c.strides();
+  impl.offset = c.offset();
+  impl.dtype = c.dtype();
+  impl.grad.reset();
+}
+}  // namespace
+
 void Module::to(DType dtype) {
   auto convert = [dtype](const Tensor& t) {
     if (!is_floating(t.dtype()) || t.dtype() == dtype) return;
-    Tensor c = t.to(dtype);
-    auto& impl = t.impl();
-    impl.storage = c.storage();
-    impl.strides = c.strides();
-    impl.offset = 0;
-    impl.dtype = dtype;
-    impl.grad.reset();
+    replace_in_place(t, t.to(dtype));
   };
   for (auto& [n, t] : params_) convert(t);
   for (auto& [n, t] : buffers_) convert(t);
   for (auto& [n, c] : children_) c->to(dtype);
+}
+
+void Module::to(Device device) {
+  auto move = [device](const Tensor& t) {
+    if (!t.defined() || t.device() == device) return;
+    replace_in_place(t, t.to(device));
+  };
+  for (auto& [n, t] : params_) move(t);
+  for (auto& [n, t] : buffers_) move(t);
+  for (auto& [n, c] : children_) c->to(device);
 }
 
 std::shared_ptr<Module> Module::child(const std::string& name) const {

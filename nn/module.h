@@ -42,6 +42,9 @@ class Module {
   // Converts every parameter and buffer of floating dtype (in place: all
   // handles to them see the change).
   void to(DType dtype);
+  // Moves every parameter and buffer to `device` (in place, as above); any
+  // gradient is dropped. Modules are built on the CPU and then moved.
+  void to(Device device);
 
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
   std::shared_ptr<Module> child(const std::string& name) const;

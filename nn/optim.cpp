@@ -61,6 +61,9 @@ namespace {
 // Runs f(T* p, const T* g, n) over parameter data for f32 or f64.
 template <typename F>
 void with_data(const Tensor& p, const Tensor& g, F f) {
+  // The updates below run on the CPU through host pointers.
+  FB_CHECK(p.device().is_cpu() && g.device().is_cpu(), "optimizer: parameter on ", p.device().str(),
+           " with gradient on ", g.device().str(), ": only CPU parameters are supported so far");
   FB_CHECK(g.shape() == p.shape(), "optimizer: gradient shape ", shape_str(g.shape()), " differs from parameter ",
            shape_str(p.shape()));
   Tensor gc = g.contiguous();
