@@ -18,7 +18,7 @@ void backward(const Tensor& root, const Tensor& grad) {
   if (!g.defined()) {
     FB_CHECK(root.numel() == 1, "backward: a gradient must be given for a non-scalar root of shape ",
              shape_str(root.shape()));
-    g = ones(root.shape(), root.dtype());
+    g = ones(root.shape(), root.dtype(), root.device());
   }
   FB_CHECK(g.shape() == root.shape(), "backward: gradient shape ", shape_str(g.shape()), " differs from root shape ",
            shape_str(root.shape()));
@@ -67,7 +67,8 @@ void backward(const Tensor& root, const Tensor& grad) {
     buffers.erase(node.get());
     grads.resize(node->output_shapes.size());
     for (size_t i = 0; i < grads.size(); ++i)
-      if (!grads[i].defined()) grads[i] = zeros(node->output_shapes[i], node->output_dtypes[i]);
+      if (!grads[i].defined())
+        grads[i] = zeros(node->output_shapes[i], node->output_dtypes[i], node->output_devices[i]);
 
     std::vector<Tensor> in_grads = node->apply(grads);
     // A leaf's AccumulateGrad runs once, after every gradient into it has arrived.

@@ -33,6 +33,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
   acc->input_shapes = {};
   acc->output_shapes = {leaf.shape()};
   acc->output_dtypes = {leaf.dtype()};
+  acc->output_devices = {leaf.device()};
   impl.grad_accumulator = acc;
   return acc;
 }
@@ -66,6 +67,7 @@ void record(const std::string& name, const std::vector<Tensor>& inputs, const st
     impl.output_nr = static_cast<int>(i);
     node->output_shapes.push_back(impl.shape);
     node->output_dtypes.push_back(impl.dtype);
+    node->output_devices.push_back(impl.storage->device);
   }
 }
 

@@ -29,6 +29,7 @@ struct Node {
   std::vector<Shape> input_shapes;  // to check the shapes of returned gradients
   std::vector<Shape> output_shapes;
   std::vector<DType> output_dtypes;
+  std::vector<Device> output_devices;  // where the zero gradient of an unused output is made
 };
 
 // The sink for a leaf tensor: adds incoming gradients into its .grad.

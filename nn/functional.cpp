@@ -115,7 +115,8 @@ Tensor clamp(const Tensor& a, double lo, double hi) {
   SavedTensor sa(a, "clamp");
   record("clamp", {a}, {y}, [sa, lo, hi](const Grads& g) -> Grads {
     const Tensor& a = sa.get();
-    Tensor inside = ops::mul(ops::gt(a, full({}, lo, a.dtype())), ops::gt(full({}, hi, a.dtype()), a));
+    Tensor inside =
+        ops::mul(ops::gt(a, full({}, lo, a.dtype(), a.device())), ops::gt(full({}, hi, a.dtype(), a.device()), a));
     return {ops::mul(g[0], inside)};
   });
   return y;
@@ -179,8 +180,9 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end, int64_t s
   Tensor y = a.slice(dim, start, end, step).detach();
   Shape as = a.shape();
   DType dt = a.dtype();
-  record("slice", {a}, {y}, [as, dt, dim, start, end, step](const Grads& g) -> Grads {
-    Tensor ga = zeros(as, dt);
+  Device dev = a.device();
+  record("slice", {a}, {y}, [as, dt, dev, dim, start, end, step](const Grads& g) -> Grads {
+    Tensor ga = zeros(as, dt, dev);
     copy_into(ga.slice(dim, start, end, step), g[0]);
     return {ga};
   });
@@ -312,14 +314,14 @@ Tensor log_softmax(const Tensor& x) {
 
 Tensor l2_normalize(const Tensor& x, double eps) {
   Tensor norm = ops::sqrt(ops::sum(ops::mul(x, x), {-1}, true));
-  Tensor denom = ops::maximum(norm, full({}, eps, x.dtype()));
+  Tensor denom = ops::maximum(norm, full({}, eps, x.dtype(), x.device()));
   Tensor y = ops::div(x, denom);
   SavedTensor sy(y, "l2_normalize"), sn(norm, "l2_normalize"), sd(denom, "l2_normalize");
   record("l2_normalize", {x}, {y}, [sy, sn, sd, eps](const Grads& g) -> Grads {
     // Where ||x|| > eps: dx = (g - y * <g, y>) / ||x||; elsewhere y = x/eps: dx = g/eps.
     const Tensor &y = sy.get(), &norm = sn.get(), &denom = sd.get();
     Tensor proj = ops::sum(ops::mul(g[0], y), {-1}, true);
-    Tensor above = ops::gt(norm, full({}, eps, norm.dtype()));
+    Tensor above = ops::gt(norm, full({}, eps, norm.dtype(), norm.device()));
     Tensor tangent = ops::sub(g[0], ops::mul(ops::mul(y, proj), above));
     return {ops::div(tangent, denom)};
   });
@@ -424,7 +426,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
              "batch_norm: evaluation mode needs running_mean and running_var");
     Tensor y = kernels::batch_norm_forward_eval(x, gamma.detach(), beta.detach(), running_mean, running_var, eps);
     // With fixed statistics batch norm is a per-channel affine map.
-    Tensor invstd = ops::div(ones({}, x.dtype()), ops::sqrt(ops::add_scalar(running_var, eps)));
+    Tensor invstd = ops::div(ones({}, x.dtype(), x.device()), ops::sqrt(ops::add_scalar(running_var, eps)));
     SavedTensor sx(x, "batch_norm"), sg(gamma, "batch_norm"), sm(running_mean, "batch_norm");
     record("batch_norm", {x, gamma, beta}, {y}, [sx, sg, sm, invstd](const Grads& g) -> Grads {
       const Tensor& x = sx.get();
@@ -439,7 +441,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   if (running_mean.defined()) {
     // Running statistics use the unbiased variance, as PyTorch does.
     int64_t n = x.numel() / x.size(-1);
-    Tensor var = ops::add_scalar(ops::div(ones({}, x.dtype()), ops::mul(invstd, invstd)), -eps);
+    Tensor var = ops::add_scalar(ops::div(ones({}, x.dtype(), x.device()), ops::mul(invstd, invstd)), -eps);
     Tensor unbiased = ops::mul_scalar(var, n > 1 ? static_cast<double>(n) / (n - 1) : 1.0);
     mul_(running_mean, 1 - momentum);
     add_(running_mean, mean, momentum);
@@ -516,7 +518,8 @@ Tensor smooth_l1_loss(const Tensor& pred, const Tensor& target, double beta, Red
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   if (!training || p == 0.0) return x;
   uint64_t offset = gen.advance(static_cast<uint64_t>((x.numel() + 3) / 4));
-  Tensor mask = kernels::dropout_mask(x.shape(), p, gen.seed(), offset, x.dtype());
+  // The mask is drawn on the CPU (the same numbers on every device) and moved to x's device.
+  Tensor mask = kernels::dropout_mask(x.shape(), p, gen.seed(), offset, x.dtype()).to(x.device());
   Tensor y = ops::mul(x, mask);
   record("dropout", {x}, {y}, [mask](const Grads& g) -> Grads { return {ops::mul(g[0], mask)}; });
   return y;

@@ -57,10 +57,8 @@ BatchNorm::BatchNorm(int64_t features, double eps, double momentum) : eps(eps), 
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
-  if (is_training()) {
-    int64_t* n = num_batches_tracked.data<int64_t>();
-    ++*n;
-  }
+  // Counted with tensor ops, not through a host pointer: the buffer may live on a GPU.
+  if (is_training()) copy_into(num_batches_tracked, ops::add_scalar(num_batches_tracked, 1.0));
   if (is_training() && sync && sync->world_size() > 1)
     return dist::sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, *sync);
   return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);

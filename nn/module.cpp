@@ -95,8 +95,9 @@ void Module::zero_grad() {
 }
 
 namespace {
-// Points every handle to t at `c` (the converted or moved copy of t).
-void rebind(const Tensor& t, const Tensor& c) {
+// Points t (and so every handle to it) at the contiguous tensor c, which holds
+// its values in another dtype or on another device; drops the gradient.
+void replace_in_place(const Tensor& t, const Tensor& c) {
   auto& impl = t.impl();
   impl.storage = c.storage();
   impl.strides = c.strides();
@@ -108,7 +109,8 @@ void rebind(const Tensor& t, const Tensor& c) {
 
 void Module::to(DType dtype) {
   auto convert = [dtype](const Tensor& t) {
-    if (is_floating(t.dtype()) && t.dtype() != dtype) rebind(t, t.to(dtype));
+    if (!is_floating(t.dtype()) || t.dtype() == dtype) return;
+    replace_in_place(t, t.to(dtype));
   };
   for (auto& [n, t] : params_) convert(t);
   for (auto& [n, t] : buffers_) convert(t);
@@ -117,7 +119,8 @@ void Module::to(DType dtype) {
 
 void Module::to(Device device) {
   auto move = [device](const Tensor& t) {
-    if (t.device() != device) rebind(t, t.to(device));
+    if (!t.defined() || t.device() == device) return;
+    replace_in_place(t, t.to(device));
   };
   for (auto& [n, t] : params_) move(t);
   for (auto& [n, t] : buffers_) move(t);

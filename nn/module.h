@@ -42,9 +42,8 @@ class Module {
   // Converts every parameter and buffer of floating dtype (in place: all
   // handles to them see the change).
   void to(DType dtype);
-  // Moves every parameter and buffer to `device` (in place, as above; the
-  // gradients are dropped). Optimizers built before keep working: they hold
-  // the same tensor handles.
+  // Moves every parameter and buffer to `device` (in place, as above); any
+  // gradient is dropped. Modules are built on the CPU and then moved.
   void to(Device device);
 
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }

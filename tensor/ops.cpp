@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tensor/cuda/ops.h"
 #include "tensor/strided_loop.h"
 
 namespace fb {
@@ -35,6 +36,19 @@ void check_cpu(const Tensor& t, const char* op) {
   FB_CHECK(t.device().is_cpu(), op, ": tensor on ", t.device().str(), " is not supported here");
 }
 
+// Operands of one op must live on one device (there is no implicit transfer).
+void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+  FB_CHECK(a.device() == b.device(), op, ": operands on different devices (", a.device().str(), " and ",
+           b.device().str(), "); move one with .to(...)");
+}
+
+// CUDA tensors go to tensor/cuda/ops.h after the same argument checks as on
+// the CPU; the CPU code below is the reference they are tested against.
+struct CudaUnary {
+  cuda::UnaryOp op;
+  double s0 = 0.0, s1 = 0.0;
+};
+
 template <typename T, typename F>
 Tensor map_unary(const Tensor& a, F f) {
   Tensor out = Tensor::empty(a.shape(), a.dtype());
@@ -48,7 +62,9 @@ Tensor map_unary(const Tensor& a, F f) {
 }
 
 template <typename F>
-Tensor unary_float(const Tensor& a, const char* op, F f) {
+Tensor unary_float(const Tensor& a, const char* op, CudaUnary cu, F f) {
+  if (a.device().is_cuda())
+    return dispatch_float(a.dtype(), op, [&](auto) { return cuda::unary(cu.op, a, cu.s0, cu.s1); });
   check_cpu(a, op);
   return dispatch_float(a.dtype(), op, [&](auto z) {
     using T = decltype(z);
@@ -57,7 +73,9 @@ Tensor unary_float(const Tensor& a, const char* op, F f) {
 }
 
 template <typename F>
-Tensor unary_math(const Tensor& a, const char* op, F f) {
+Tensor unary_math(const Tensor& a, const char* op, CudaUnary cu, F f) {
+  if (a.device().is_cuda())
+    return dispatch_math(a.dtype(), op, [&](auto) { return cuda::unary(cu.op, a, cu.s0, cu.s1); });
   check_cpu(a, op);
   return dispatch_math(a.dtype(), op, [&](auto z) {
     using T = decltype(z);
@@ -66,13 +84,18 @@ Tensor unary_math(const Tensor& a, const char* op, F f) {
 }
 
 template <typename F>
-Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
-  check_cpu(a, op);
-  check_cpu(b, op);
+Tensor binary(const Tensor& a, const Tensor& b, const char* op, cuda::BinaryOp cuda_op, F f) {
+  check_same_device(op, a, b);
+  const bool gpu = a.device().is_cuda();
+  if (!gpu) {
+    check_cpu(a, op);
+    check_cpu(b, op);
+  }
   FB_CHECK(a.dtype() == b.dtype(), op, ": dtypes differ (", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
            ")");
   Shape s = ops::broadcast_shapes(a.shape(), b.shape());
   Tensor ea = a.expand(s), eb = b.expand(s);
+  if (gpu) return dispatch_math(a.dtype(), op, [&](auto) { return cuda::binary(cuda_op, ea, eb); });
   Tensor out = Tensor::empty(s, a.dtype());
   dispatch_math(a.dtype(), op, [&](auto z) {
     using T = decltype(z);
@@ -143,6 +166,11 @@ template Tensor from_vector<uint8_t>(const std::vector<uint8_t>&, const Shape&);
 // --- in place ---
 
 void fill_(const Tensor& t, double value) {
+  if (t.device().is_cuda()) {
+    cuda::fill(t, value);
+    t.bump_version();
+    return;
+  }
   check_cpu(t, "fill_");
   dispatch_dtype(t.dtype(), [&](auto z) {
     using T = decltype(z);
@@ -157,12 +185,18 @@ void fill_(const Tensor& t, double value) {
 }
 
 void add_(const Tensor& dst, const Tensor& src, double alpha) {
-  check_cpu(dst, "add_");
+  check_same_device("add_", dst, src);
+  if (!dst.device().is_cuda()) check_cpu(dst, "add_");
   FB_CHECK(dst.dtype() == src.dtype(), "add_: dtypes differ (", dtype_name(dst.dtype()), " and ",
            dtype_name(src.dtype()), ")");
   FB_CHECK(ops::broadcast_shapes(dst.shape(), src.shape()) == dst.shape(), "add_: cannot broadcast ",
            shape_str(src.shape()), " into ", shape_str(dst.shape()));
   Tensor es = src.expand(dst.shape());
+  if (dst.device().is_cuda()) {
+    dispatch_float(dst.dtype(), "add_", [&](auto) { cuda::add_inplace(dst, es, alpha); });
+    dst.bump_version();
+    return;
+  }
   dispatch_float(dst.dtype(), "add_", [&](auto z) {
     using T = decltype(z);
     T a = static_cast<T>(alpha);
@@ -177,6 +211,11 @@ void add_(const Tensor& dst, const Tensor& src, double alpha) {
 }
 
 void mul_(const Tensor& dst, double s) {
+  if (dst.device().is_cuda()) {
+    dispatch_float(dst.dtype(), "mul_", [&](auto) { cuda::mul_inplace(dst, s); });
+    dst.bump_version();
+    return;
+  }
   check_cpu(dst, "mul_");
   dispatch_float(dst.dtype(), "mul_", [&](auto z) {
     using T = decltype(z);
@@ -204,37 +243,65 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
-Tensor add(const Tensor& a, const Tensor& b) { return binary(a, b, "add", [](auto x, auto y) { return x + y; }); }
-Tensor sub(const Tensor& a, const Tensor& b) { return binary(a, b, "sub", [](auto x, auto y) { return x - y; }); }
-Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, "mul", [](auto x, auto y) { return x * y; }); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, "div", [](auto x, auto y) { return x / y; }); }
+Tensor add(const Tensor& a, const Tensor& b) {
+  return binary(a, b, "add", cuda::BinaryOp::Add, [](auto x, auto y) { return x + y; });
+}
+Tensor sub(const Tensor& a, const Tensor& b) {
+  return binary(a, b, "sub", cuda::BinaryOp::Sub, [](auto x, auto y) { return x - y; });
+}
+Tensor mul(const Tensor& a, const Tensor& b) {
+  return binary(a, b, "mul", cuda::BinaryOp::Mul, [](auto x, auto y) { return x * y; });
+}
+Tensor div(const Tensor& a, const Tensor& b) {
+  return binary(a, b, "div", cuda::BinaryOp::Div, [](auto x, auto y) { return x / y; });
+}
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "maximum", [](auto x, auto y) { return x > y ? x : y; });
+  return binary(a, b, "maximum", cuda::BinaryOp::Maximum, [](auto x, auto y) { return x > y ? x : y; });
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "minimum", [](auto x, auto y) { return x < y ? x : y; });
+  return binary(a, b, "minimum", cuda::BinaryOp::Minimum, [](auto x, auto y) { return x < y ? x : y; });
 }
 Tensor gt(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "gt", [](auto x, auto y) { return static_cast<decltype(x)>(x > y ? 1 : 0); });
+  return binary(a, b, "gt", cuda::BinaryOp::Gt,
+                [](auto x, auto y) { return static_cast<decltype(x)>(x > y ? 1 : 0); });
 }
 Tensor eq(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "eq", [](auto x, auto y) { return static_cast<decltype(x)>(x == y ? 1 : 0); });
+  return binary(a, b, "eq", cuda::BinaryOp::Eq,
+                [](auto x, auto y) { return static_cast<decltype(x)>(x == y ? 1 : 0); });
 }
 
-Tensor add_scalar(const Tensor& a, double s) { return unary_math(a, "add_scalar", [s](auto v) { return v + s; }); }
-Tensor mul_scalar(const Tensor& a, double s) { return unary_math(a, "mul_scalar", [s](auto v) { return v * s; }); }
+Tensor add_scalar(const Tensor& a, double s) {
+  return unary_math(a, "add_scalar", {cuda::UnaryOp::AddScalar, s}, [s](auto v) { return v + s; });
+}
+Tensor mul_scalar(const Tensor& a, double s) {
+  return unary_math(a, "mul_scalar", {cuda::UnaryOp::MulScalar, s}, [s](auto v) { return v * s; });
+}
 Tensor pow_scalar(const Tensor& a, double p) {
-  return unary_float(a, "pow", [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
+  return unary_float(a, "pow", {cuda::UnaryOp::PowScalar, p},
+                     [p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
 }
 Tensor clamp(const Tensor& a, double lo, double hi) {
-  return unary_math(a, "clamp", [lo, hi](auto v) { return v < lo ? lo : (v > hi ? hi : v); });
+  return unary_math(a, "clamp", {cuda::UnaryOp::Clamp, lo, hi},
+                    [lo, hi](auto v) { return v < lo ? lo : (v > hi ? hi : v); });
 }
-Tensor neg(const Tensor& a) { return unary_math(a, "neg", [](auto v) { return -v; }); }
-Tensor exp(const Tensor& a) { return unary_float(a, "exp", [](auto v) { return std::exp(v); }); }
-Tensor log(const Tensor& a) { return unary_float(a, "log", [](auto v) { return std::log(v); }); }
-Tensor sqrt(const Tensor& a) { return unary_float(a, "sqrt", [](auto v) { return std::sqrt(v); }); }
-Tensor abs(const Tensor& a) { return unary_math(a, "abs", [](auto v) { return v < 0 ? -v : v; }); }
-Tensor sign(const Tensor& a) { return unary_math(a, "sign", [](auto v) { return (v > 0) - (v < 0); }); }
+Tensor neg(const Tensor& a) {
+  return unary_math(a, "neg", {cuda::UnaryOp::Neg}, [](auto v) { return -v; });
+}
+Tensor exp(const Tensor& a) {
+  return unary_float(a, "exp", {cuda::UnaryOp::Exp}, [](auto v) { return std::exp(v); });
+}
+Tensor log(const Tensor& a) {
+  return unary_float(a, "log", {cuda::UnaryOp::Log}, [](auto v) { return std::log(v); });
+}
+Tensor sqrt(const Tensor& a) {
+  return unary_float(a, "sqrt", {cuda::UnaryOp::Sqrt}, [](auto v) { return std::sqrt(v); });
+}
+Tensor abs(const Tensor& a) {
+  return unary_math(a, "abs", {cuda::UnaryOp::Abs}, [](auto v) { return v < 0 ? -v : v; });
+}
+Tensor sign(const Tensor& a) {
+  return unary_math(a, "sign", {cuda::UnaryOp::Sign}, [](auto v) { return (v > 0) - (v < 0); });
+}
 
 namespace {
 // Generic reduction: out[kept dims] = reduce over `dims`. Accumulates in
@@ -275,9 +342,17 @@ Tensor reduce(const Tensor& a, const std::vector<int64_t>& dims, bool keepdim, D
   for (int64_t o = 0; o < n_out; ++o) body(o);
   return out;
 }
+
+// The dtype checks of the CPU reductions, then the CUDA kernel.
+Tensor reduce_on_cuda(const Tensor& a, const char* op, cuda::ReduceOp kind, const std::vector<int64_t>& dims,
+                      bool keepdim) {
+  auto run = [&](auto) { return cuda::reduce(kind, a, dims, keepdim); };
+  return kind == cuda::ReduceOp::Mean ? dispatch_float(a.dtype(), op, run) : dispatch_math(a.dtype(), op, run);
+}
 }  // namespace
 
 Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  if (a.device().is_cuda()) return reduce_on_cuda(a, "sum", cuda::ReduceOp::Sum, normalise_dims(a, dims), keepdim);
   check_cpu(a, "sum");
   dims = normalise_dims(a, dims);
   return dispatch_math(a.dtype(), "sum", [&](auto z) {
@@ -290,6 +365,8 @@ Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
 }
 
 Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  if (a.device().is_cuda())
+    return reduce_on_cuda(a, "mean", cuda::ReduceOp::Mean, normalise_dims(a, dims), keepdim);
   check_cpu(a, "mean");
   dims = normalise_dims(a, dims);
   return dispatch_float(a.dtype(), "mean", [&](auto z) {
@@ -301,9 +378,10 @@ Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
 }
 
 Tensor amax(const Tensor& a, int64_t dim, bool keepdim) {
-  check_cpu(a, "amax");
+  if (!a.device().is_cuda()) check_cpu(a, "amax");
   FB_CHECK(a.numel() > 0, "amax: empty tensor");
   std::vector<int64_t> dims{a.wrap_dim(dim)};
+  if (a.device().is_cuda()) return reduce_on_cuda(a, "amax", cuda::ReduceOp::Max, dims, keepdim);
   return dispatch_math(a.dtype(), "amax", [&](auto z) {
     using T = decltype(z);
     return reduce<T>(
@@ -314,9 +392,10 @@ Tensor amax(const Tensor& a, int64_t dim, bool keepdim) {
 }
 
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
-  check_cpu(a, "argmax");
+  if (!a.device().is_cuda()) check_cpu(a, "argmax");
   FB_CHECK(a.numel() > 0, "argmax: empty tensor");
   std::vector<int64_t> dims{a.wrap_dim(dim)};
+  if (a.device().is_cuda()) return reduce_on_cuda(a, "argmax", cuda::ReduceOp::ArgMax, dims, keepdim);
   return dispatch_math(a.dtype(), "argmax", [&](auto z) {
     using T = decltype(z);
     using Acc = std::pair<T, int64_t>;
@@ -357,50 +436,73 @@ std::vector<int64_t> read_indices(const Tensor& index, const char* op) {
            dtype_name(index.dtype()));
   return index.to_vector<int64_t>();
 }
+
+void check_index_in_range(const char* op, int64_t i, int64_t size) {
+  FB_CHECK(i >= 0 && i < size, op, ": index ", i, " out of range for size ", size);
+}
+
+// The coordinate along d of the element of a that gather reads for element i
+// of the index (whose row-major strides are ist, value idx_i), after checking it.
+int64_t gather_coord(const Tensor& a, int64_t dim, const Tensor& index, const Shape& ist, int64_t i, int64_t d,
+                     int64_t idx_i) {
+  if (d == dim) {
+    check_index_in_range("gather", idx_i, a.shape()[d]);
+    return idx_i;
+  }
+  int64_t c = (i / ist[d]) % index.shape()[d];
+  FB_CHECK(c < a.shape()[d], "gather: index shape ", shape_str(index.shape()), " exceeds input shape ",
+           shape_str(a.shape()));
+  return c;
+}
 }  // namespace
 
 Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
-  check_cpu(a, "index_select");
+  const bool gpu = a.device().is_cuda();
+  if (gpu)
+    check_same_device("index_select", a, index);
+  else
+    check_cpu(a, "index_select");
   dim = a.wrap_dim(dim);
   FB_CHECK(index.dim() == 1, "index_select: index must be 1-D, got shape ", shape_str(index.shape()));
   auto idx = read_indices(index, "index_select");
+  if (gpu) {
+    for (int64_t i : idx) check_index_in_range("index_select", i, a.shape()[dim]);
+    return cuda::index_select(a, dim, index);
+  }
   Shape s = a.shape();
   s[dim] = static_cast<int64_t>(idx.size());
   Tensor out = Tensor::empty(s, a.dtype());
   for (size_t i = 0; i < idx.size(); ++i) {
-    FB_CHECK(idx[i] >= 0 && idx[i] < a.shape()[dim], "index_select: index ", idx[i], " out of range for size ",
-             a.shape()[dim]);
+    check_index_in_range("index_select", idx[i], a.shape()[dim]);
     copy_into(out.select(dim, static_cast<int64_t>(i)), a.select(dim, idx[i]));
   }
   return out;
 }
 
 Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
-  check_cpu(a, "gather");
+  const bool gpu = a.device().is_cuda();
+  if (gpu)
+    check_same_device("gather", a, index);
+  else
+    check_cpu(a, "gather");
   dim = a.wrap_dim(dim);
   FB_CHECK(index.dim() == a.dim(), "gather: index rank ", index.dim(), " differs from input rank ", a.dim());
   auto idx = read_indices(index, "gather");
+  Shape ist = contiguous_strides(index.shape());
+  if (gpu) {
+    for (int64_t i = 0; i < static_cast<int64_t>(idx.size()); ++i)
+      for (int64_t d = 0; d < a.dim(); ++d) gather_coord(a, dim, index, ist, i, d, idx[i]);
+    return cuda::gather(a, dim, index);
+  }
   Tensor src = a.contiguous();
   Tensor out = Tensor::empty(index.shape(), a.dtype());
-  Shape ist = contiguous_strides(index.shape());
   dispatch_dtype(a.dtype(), [&](auto z) {
     using T = decltype(z);
     const T* x = src.data<T>();
     T* o = out.data<T>();
     for (int64_t i = 0; i < static_cast<int64_t>(idx.size()); ++i) {
       int64_t off = 0;
-      for (int64_t d = 0; d < a.dim(); ++d) {
-        int64_t c = (i / ist[d]) % index.shape()[d];
-        if (d == dim) {
-          FB_CHECK(idx[i] >= 0 && idx[i] < a.shape()[d], "gather: index ", idx[i], " out of range for size ",
-                   a.shape()[d]);
-          c = idx[i];
-        } else {
-          FB_CHECK(c < a.shape()[d], "gather: index shape ", shape_str(index.shape()), " exceeds input shape ",
-                   shape_str(a.shape()));
-        }
-        off += c * src.strides()[d];
-      }
+      for (int64_t d = 0; d < a.dim(); ++d) off += gather_coord(a, dim, index, ist, i, d, idx[i]) * src.strides()[d];
       o[i] = x[off];
     }
   });
@@ -409,14 +511,14 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype) {
   auto idx = read_indices(labels, "one_hot");
+  for (int64_t l : idx)
+    FB_CHECK(l >= 0 && l < num_classes, "one_hot: label ", l, " out of range [0, ", num_classes, ")");
+  if (labels.device().is_cuda()) return cuda::one_hot(labels, num_classes, dtype);  // on the labels' device
   Shape s = labels.shape();
   s.push_back(num_classes);
   Tensor out = zeros(s, DType::f64);
   double* o = out.data<double>();
-  for (size_t i = 0; i < idx.size(); ++i) {
-    FB_CHECK(idx[i] >= 0 && idx[i] < num_classes, "one_hot: label ", idx[i], " out of range [0, ", num_classes, ")");
-    o[i * num_classes + idx[i]] = 1.0;
-  }
+  for (size_t i = 0; i < idx.size(); ++i) o[i * num_classes + idx[i]] = 1.0;
   return out.to(dtype);
 }
 
@@ -427,6 +529,7 @@ Tensor cat(const std::vector<Tensor>& parts, int64_t dim) {
   Shape s = first.shape();
   int64_t total = 0;
   for (const auto& p : parts) {
+    check_same_device("cat", first, p);
     FB_CHECK(p.dim() == first.dim() && p.dtype() == first.dtype(), "cat: tensor of shape ", shape_str(p.shape()),
              " (", dtype_name(p.dtype()), ") does not match ", shape_str(first.shape()), " (",
              dtype_name(first.dtype()), ")");
@@ -436,7 +539,7 @@ Tensor cat(const std::vector<Tensor>& parts, int64_t dim) {
     total += p.shape()[dim];
   }
   s[dim] = total;
-  Tensor out = Tensor::empty(s, first.dtype());
+  Tensor out = Tensor::empty(s, first.dtype(), first.device());
   int64_t at = 0;
   for (const auto& p : parts) {
     copy_into(out.slice(dim, at, at + p.shape()[dim]), p);

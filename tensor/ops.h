@@ -3,6 +3,10 @@
 // reductions, indexing, concatenation. None of these record gradients (see
 // nn/functional.h for the differentiable versions). Binary operations need
 // both operands to have the same dtype; there is no implicit type promotion.
+// Every operation runs where its operands live (CPU, or CUDA through
+// tensor/cuda/ops.h); operands on different devices are an error, and new
+// results are contiguous tensors on the operands' device. arange, scalar and
+// from_vector make CPU tensors.
 #include <vector>
 
 #include "tensor/tensor.h"

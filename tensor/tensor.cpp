@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "tensor/cuda/runtime.h"
 #include "tensor/strided_loop.h"
 
 namespace fb {
@@ -35,6 +36,7 @@ Shape contiguous_strides(const Shape& s) {
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   for (int64_t d : shape) FB_CHECK(d >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  if (device.is_cuda()) cuda::init();  // registers the device allocator (once), or says why there is none
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = Storage::allocate(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype), device);
   impl->shape = shape;

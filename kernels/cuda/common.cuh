@@ -7,7 +7,9 @@
 #include <string>
 
 #include "kernels/ops.h"
+#include "tensor/cuda/block_reduce.cuh"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/launch.cuh"
 #include "tensor/cuda/runtime.h"
 
 namespace fb::kernels::cuda {
@@ -33,34 +35,24 @@ inline void check_operand(const std::string& op, const char* name, const Tensor&
 
 inline float* fptr(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
-// Blocks for a grid-stride loop over n elements.
-inline int grid_for(int64_t n, int threads = 256) {
-  int64_t b = (n + threads - 1) / threads;
-  if (b < 1) b = 1;
-  return static_cast<int>(b > 65536 ? 65536 : b);
-}
+// Blocks for a grid-stride loop over n elements (shared with tensor/cuda).
+using ::fb::cuda::grid_for;
 
+// The float reductions of the kernels, on the generic ones of tensor/cuda
+// (same butterfly order, so the same bits as before).
 __device__ __forceinline__ float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
+  return ::fb::cuda::warp_reduce(v, [](float a, float b) { return a + b; });
 }
 __device__ __forceinline__ float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
+  return ::fb::cuda::warp_reduce(v, [](float a, float b) { return fmaxf(a, b); });
 }
 
 // Sum (or max) over the whole block; every thread gets the result. `scratch`
 // holds one float per warp. Ends with a barrier so scratch can be reused.
 template <bool kMax>
 __device__ __forceinline__ float block_reduce(float v, float* scratch) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
-  v = kMax ? warp_max(v) : warp_sum(v);
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  float r = lane < nwarps ? scratch[lane] : (kMax ? -INFINITY : 0.f);
-  r = kMax ? warp_max(r) : warp_sum(r);
-  __syncthreads();
-  return r;
+  if (kMax) return ::fb::cuda::block_reduce(v, [](float a, float b) { return fmaxf(a, b); }, -INFINITY, scratch);
+  return ::fb::cuda::block_reduce(v, [](float a, float b) { return a + b; }, 0.f, scratch);
 }
 
 }  // namespace fb::kernels::cuda

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/launch.cuh"
 #include "tensor/cuda/runtime.h"
 #include "tensor/ops.h"
 
@@ -32,30 +33,15 @@ __device__ __forceinline__ D convert(S s) {
   }
 }
 
-constexpr int kMaxDims = 8;
-// Shapes and strides travel by value in the kernel's parameter space.
-struct StridedLayout {
-  int ndim;
-  int64_t shape[kMaxDims];
-  int64_t dst_stride[kMaxDims];
-  int64_t src_stride[kMaxDims];
-};
-
-// One thread per element: the flat (row-major) index is decomposed into
-// coordinates, innermost first, and mapped through both stride sets. Adjacent
-// threads differ in the innermost coordinate, so a contiguous side is read or
-// written coalesced.
+// One thread per element: the flat (row-major) index is mapped through both
+// stride sets. Adjacent threads differ in the innermost coordinate, so a
+// contiguous side is read or written coalesced.
 template <typename D, typename S>
-__global__ void strided_copy_kernel(D* __restrict__ dst, const S* __restrict__ src, StridedLayout L, int64_t n) {
+__global__ void strided_copy_kernel(D* __restrict__ dst, const S* __restrict__ src, StridedLayout<2> L, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t rem = i, od = 0, os = 0;
-    for (int d = L.ndim - 1; d >= 0; --d) {
-      const int64_t c = rem % L.shape[d];
-      rem /= L.shape[d];
-      od += c * L.dst_stride[d];
-      os += c * L.src_stride[d];
-    }
-    dst[od] = convert<D>(src[os]);
+    int64_t off[2];
+    L.offsets(i, off);
+    dst[off[0]] = convert<D>(src[off[1]]);
   }
 }
 
@@ -67,17 +53,9 @@ void device_strided_copy(const Tensor& dst, const Tensor& src) {
     FB_CUDA_CHECK(cudaMemcpyAsync(dst.raw_data(), src.raw_data(), dst.nbytes(), cudaMemcpyDeviceToDevice, stream()));
     return;
   }
-  FB_CHECK(dst.dim() <= kMaxDims, "copy: tensors of more than ", kMaxDims, " dims are not supported on cuda (",
-           shape_str(dst.shape()), ")");
-  StridedLayout L{};
-  L.ndim = static_cast<int>(dst.dim());
-  for (int d = 0; d < L.ndim; ++d) {
-    L.shape[d] = dst.shape()[d];
-    L.dst_stride[d] = dst.strides()[d];
-    L.src_stride[d] = src.strides()[d];
-  }
+  const StridedLayout<2> L = make_layout<2>(dst.shape(), {&dst.strides(), &src.strides()}, "copy");
   const int threads = 256;
-  const int blocks = static_cast<int>(std::min<int64_t>((n + threads - 1) / threads, 65536));
+  const int blocks = grid_for(n, threads);
   dispatch_dtype(dst.dtype(), [&](auto dz) {
     dispatch_dtype(src.dtype(), [&](auto sz) {
       using D = typename device_type<decltype(dz)>::type;
