@@ -206,7 +206,9 @@ template <typename T>
 void conv2d_backward_weight(const ConvGeom& g, const T* dy, const T* x, T* dw) {
   ProfileScope prof_("conv2d_backward_weight");
   if constexpr (std::is_same_v<T, float>)
-    if (!is_pointwise(g) && conv2d_backward_weight_implicit(g, dy, x, dw)) return;
+    if (!is_pointwise(g) &&
+        (conv2d_backward_weight_winograd(g, dy, x, dw) || conv2d_backward_weight_implicit(g, dy, x, dw)))
+      return;
   const int64_t P = g.N * g.OH * g.OW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = patch_len(g);
   const int64_t nw = g.O * Kc;
   if (nw == 0) return;

@@ -22,6 +22,13 @@
 // dy, with the kernels flipped in space, input and output channels swapped,
 // and padding 2 - pad.
 //
+// The weight gradient follows from the forward formula (linear in U): with
+// Z = A dY A^T the transformed 2x2 output gradient of a tile,
+//   dU_xi[c, o] = sum over tiles of V_xi[t, c] Z_xi[t, o]      (16 GEMMs, K = tiles)
+//   dg = G^T dU G                                             (per kernel)
+// Blocks of tiles are shared by the threads: they split a block's transforms
+// by tile, then its 16 GEMMs by xi, accumulating into dU.
+//
 // Numerics: the transforms add at most 9 terms (with exact halvings), so the
 // results differ from the direct sum by a few float roundings per output.
 #include "kernels/cpu/conv_winograd.h"
@@ -35,6 +42,7 @@
 
 #include "kernels/cpu/aligned_buffer.h"
 #include "kernels/cpu/direct_kernel.h"
+#include "kernels/cpu/gemm.h"
 
 namespace fb::kernels::cpu {
 namespace {
@@ -179,6 +187,64 @@ void transform_output(const WinoShape& s, const float* m, int64_t xi_stride, con
   }
 }
 
+// Z[xi][t][o] = (A dY A^T)[xi] for tiles tile0 .. tile0 + nt, where dY is the
+// tile's 2x2 block of the output gradient (zero past the edges).
+void transform_grad_output(const WinoShape& s, const float* dy, const float* zeros, int64_t tile0, int64_t nt,
+                           float* z, int64_t xi_stride) {
+  const int64_t O = s.O;
+  for (int64_t t = 0; t < nt; ++t) {
+    const TilePos p = tile_pos(s, tile0 + t);
+    const float* src[4];
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) {
+        const int64_t oh = 2 * p.ty + a, ow = 2 * p.tx + b;
+        src[a * 2 + b] = oh < s.OH && ow < s.OW ? dy + ((p.n * s.OH + oh) * s.OW + ow) * O : zeros;
+      }
+    float* out = z + t * O;
+    const float *d00 = src[0], *d01 = src[1], *d10 = src[2], *d11 = src[3];
+#pragma omp simd
+    for (int64_t o = 0; o < O; ++o) {
+      // A dY, A = [1 0; 1 1; 1 -1; 0 -1]: rows (p, q); then each row times A^T: [p, p+q, p-q, -q].
+      const float rows[4][2] = {{d00[o], d01[o]},
+                                {d00[o] + d10[o], d01[o] + d11[o]},
+                                {d00[o] - d10[o], d01[o] - d11[o]},
+                                {-d10[o], -d11[o]}};
+      for (int i = 0; i < 4; ++i) {
+        const float p0 = rows[i][0], q = rows[i][1];
+        out[(i * 4 + 0) * xi_stride + o] = p0;
+        out[(i * 4 + 1) * xi_stride + o] = p0 + q;
+        out[(i * 4 + 2) * xi_stride + o] = p0 - q;
+        out[(i * 4 + 3) * xi_stride + o] = -q;
+      }
+    }
+  }
+}
+
+// dw[o][c] = G^T dU[c][o] G (3x3) from dU[xi][c][o].
+// G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
+void inverse_transform_weight_grad(int64_t C, int64_t O, const float* du, float* dw) {
+  const int64_t xi_stride = C * O;
+#pragma omp for schedule(static)
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t o = 0; o < O; ++o) {
+      const float* w = du + c * O + o;
+      float s[3][4];
+      for (int j = 0; j < 4; ++j) {
+        const float w0 = w[j * xi_stride], w1 = w[(4 + j) * xi_stride], w2 = w[(8 + j) * xi_stride],
+                    w3 = w[(12 + j) * xi_stride];
+        s[0][j] = w0 + 0.5f * (w1 + w2);
+        s[1][j] = 0.5f * (w1 - w2);
+        s[2][j] = 0.5f * (w1 + w2) + w3;
+      }
+      float* out = dw + (o * C + c) * 9;
+      for (int i = 0; i < 3; ++i) {
+        out[i * 3 + 0] = s[i][0] + 0.5f * (s[i][1] + s[i][2]);
+        out[i * 3 + 1] = 0.5f * (s[i][1] - s[i][2]);
+        out[i * 3 + 2] = 0.5f * (s[i][1] + s[i][2]) + s[i][3];
+      }
+    }
+}
+
 // Tiles per block: a block's V and M, 64 * TB * (C + O) bytes, take up to
 // 4 MB (a share of L3); only one position's V_xi and M_xi (1/16 of that) are
 // worked on at a time, in L2. Long blocks matter for wide layers, where U
@@ -259,6 +325,32 @@ bool conv2d_backward_input_winograd(const ConvGeom& g, const float* dy, const fl
       s, dy,
       [w, C](int64_t c, int64_t o, int kh, int kw) { return w[((o * C + c) * 3 + (2 - kh)) * 3 + (2 - kw)]; },
       nullptr, dx);
+  return true;
+}
+
+bool conv2d_backward_weight_winograd(const ConvGeom& g, const float* dy, const float* x, float* dw) {
+  if (!winograd_applies(g)) return false;
+  const WinoShape s{g.N, g.H, g.W, g.C, g.OH, g.OW, g.O, g.p.pad_h, g.p.pad_w};
+  const int64_t C = g.C, O = g.O, P = s.tiles(), tb = std::min(P, block_tiles(s));
+  FloatBuf v = alloc_floats(size_t(kXi * tb * C)), z = alloc_floats(size_t(kXi * tb * O));
+  FloatBuf du = alloc_floats(size_t(kXi * C * O));
+  const std::vector<float> zeros(size_t(std::max(C, O)), 0.0f);
+#pragma omp parallel
+  {
+    for (int64_t tile0 = 0; tile0 < P; tile0 += tb) {  // every thread walks the blocks
+      const int64_t nt = std::min(tb, P - tile0);
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < nt; ++t) {
+        transform_input(s, x, zeros.data(), tile0 + t, 1, v.get() + t * C, tb * C);
+        transform_grad_output(s, dy, zeros.data(), tile0 + t, 1, z.get() + t * O, tb * O);
+      }
+#pragma omp for schedule(static)
+      for (int xi = 0; xi < kXi; ++xi)
+        gemm<float>(true, false, C, O, nt, 1.0f, v.get() + xi * tb * C, C, z.get() + xi * tb * O, O,
+                    tile0 == 0 ? 0.0f : 1.0f, du.get() + xi * C * O, O);
+    }
+    inverse_transform_weight_grad(C, O, du.get(), dw);
+  }
   return true;
 }
 

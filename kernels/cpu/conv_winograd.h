@@ -1,7 +1,7 @@
 #pragma once
 // Winograd F(2x2, 3x3) float convolutions on NHWC activations (see
 // conv_winograd.cpp): 3x3, stride 1, no dilation, one group, padding <= 2,
-// at least 16 input and output channels. Forward and input gradient; each
+// at least 16 input and output channels. Forward, input and weight gradients; each
 // returns false when the geometry is not covered (the caller then takes the
 // direct path). FB_CONV_WINOGRAD=0 in the environment turns them off.
 #include "kernels/geometry.h"
@@ -11,5 +11,6 @@ namespace fb::kernels::cpu {
 bool winograd_applies(const ConvGeom& g);
 bool conv2d_forward_winograd(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y);
 bool conv2d_backward_input_winograd(const ConvGeom& g, const float* dy, const float* w, float* dx);
+bool conv2d_backward_weight_winograd(const ConvGeom& g, const float* dy, const float* x, float* dw);
 
 }  // namespace fb::kernels::cpu
