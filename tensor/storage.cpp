@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "tensor/cpu_allocator.h"
 #include "tensor/error.h"
 
 namespace fb {
@@ -21,12 +22,8 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   s->nbytes = nbytes;
   s->device = device;
   if (device.is_cpu()) {
-    // Round up so aligned_alloc's size is a multiple of the alignment; never 0.
-    size_t padded = (nbytes + 63) / 64 * 64;
-    if (padded == 0) padded = 64;
-    void* p = std::aligned_alloc(64, padded);
-    if (!p) FB_FAIL("out of memory: could not allocate ", nbytes, " bytes on the cpu");
-    s->ptr = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+    void* p = cpu_memory::allocate(nbytes);
+    s->ptr = std::shared_ptr<void>(p, [nbytes](void* q) { cpu_memory::deallocate(q, nbytes); });
   } else {
     FB_CHECK(g_cuda_allocator != nullptr, "no allocator for device ", device.str(),
              ": this build has no CUDA backend or it was not initialised");

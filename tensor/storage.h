@@ -18,7 +18,8 @@ struct Storage {
 
   void* data() const { return ptr.get(); }
 
-  // Allocates uninitialised memory (64-byte aligned on the CPU).
+  // Allocates uninitialised memory (64-byte aligned on the CPU, where large
+  // blocks are reused through the cache of tensor/cpu_allocator.h).
   static std::shared_ptr<Storage> allocate(size_t nbytes, Device device = Device::cpu());
   // Wraps memory owned elsewhere; `owner` keeps it alive.
   static std::shared_ptr<Storage> wrap(std::shared_ptr<void> owner, size_t nbytes, Device device);
