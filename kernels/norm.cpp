@@ -1,12 +1,14 @@
 // Tensor-level batch norm and layer norm: argument checks, then the reference
 // or CPU kernel for the dtype. Channel = last dim (activations are NHWC).
 #include <type_traits>
+#include <utility>
 
 #include "kernels/backend.h"
 #include "kernels/cuda/ops.h"
 #include "kernels/cpu/norm.h"
 #include "kernels/ops.h"
 #include "kernels/ref/norm.h"
+#include "tensor/ops.h"
 
 namespace fb::kernels {
 namespace {
@@ -55,26 +57,51 @@ void check_bn_input(const char* op, const Tensor& x) {
   FB_CHECK(x.dim() >= 2, op, ": x must have at least 2 dims [..., C], got ", shape_str(x.shape()));
 }
 
+// The arguments of a training-mode forward; returns {C, rows}.
+std::pair<int64_t, int64_t> check_bn_train(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                           double eps) {
+  check_bn_input(op, x);
+  const int64_t C = x.size(-1), rows = C ? x.numel() / C : 0;
+  if (gamma.defined()) check_channel_vector(op, "gamma", gamma, x, C);
+  if (beta.defined()) check_channel_vector(op, "beta", beta, x, C);
+  FB_CHECK(rows > 0, op, ": training needs at least one value per channel, got x ", shape_str(x.shape()));
+  FB_CHECK(eps >= 0, op, ": eps must be non-negative, got ", eps);
+  return {C, rows};
+}
+
+// The arguments of the training-mode backward; returns {C, rows}.
+std::pair<int64_t, int64_t> check_bn_backward(const char* op, const Tensor& dy, const Tensor& x, const Tensor& gamma,
+                                              const Tensor& mean, const Tensor& invstd) {
+  check_bn_input(op, x);
+  check_operand(op, "dy", dy, &x);
+  FB_CHECK(dy.shape() == x.shape(), op, ": dy ", shape_str(dy.shape()), " and x ", shape_str(x.shape()),
+           " differ in shape");
+  const int64_t C = x.size(-1), rows = C ? x.numel() / C : 0;
+  if (gamma.defined()) check_channel_vector(op, "gamma", gamma, x, C);
+  check_channel_vector(op, "mean", mean, x, C);
+  check_channel_vector(op, "invstd", invstd, x, C);
+  FB_CHECK(rows > 0, op, ": x has no values per channel, x ", shape_str(x.shape()));
+  return {C, rows};
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x_, const Tensor& gamma_,
                                                             const Tensor& beta_, double eps) {
   if (x_.defined() && x_.device().is_cuda()) return cuda::batch_norm_forward_train(x_, gamma_, beta_, eps);
-  const char* op = "batch_norm";
-  check_bn_input(op, x_);
-  const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
-  if (gamma_.defined()) check_channel_vector(op, "gamma", gamma_, x_, C);
-  if (beta_.defined()) check_channel_vector(op, "beta", beta_, x_, C);
-  FB_CHECK(rows > 0, op, ": training needs at least one value per channel, got x ", shape_str(x_.shape()));
-  FB_CHECK(eps >= 0, op, ": eps must be non-negative, got ", eps);
+  const std::pair<int64_t, int64_t> dims = check_bn_train("batch_norm", x_, gamma_, beta_, eps);
+  const int64_t C = dims.first, rows = dims.second;
   const Tensor x = x_.contiguous(), gamma = contig_or_undefined(gamma_), beta = contig_or_undefined(beta_);
   Tensor y = Tensor::empty(x.shape(), x.dtype()), mean = Tensor::empty({C}, x.dtype()),
          invstd = Tensor::empty({C}, x.dtype());
   dispatch_float(x, [&](auto tag) {
     using T = decltype(tag);
-    auto fn = use_reference() ? &ref::batch_norm_forward_train<T> : &cpu::batch_norm_forward_train<T>;
-    fn(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rows, C, eps, y.data<T>(), mean.data<T>(),
-       invstd.data<T>());
+    if (use_reference())
+      ref::batch_norm_forward_train<T>(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rows, C, eps,
+                                       y.data<T>(), mean.data<T>(), invstd.data<T>());
+    else
+      cpu::batch_norm_forward_train<T>(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rows, C, eps,
+                                       y.data<T>(), mean.data<T>(), invstd.data<T>());
   });
   return {y, mean, invstd};
 }
@@ -106,27 +133,81 @@ Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Ten
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy_, const Tensor& x_, const Tensor& gamma_,
                                                        const Tensor& mean_, const Tensor& invstd_) {
   if (x_.defined() && x_.device().is_cuda()) return cuda::batch_norm_backward(dy_, x_, gamma_, mean_, invstd_);
-  const char* op = "batch_norm_backward";
-  check_bn_input(op, x_);
-  check_operand(op, "dy", dy_, &x_);
-  FB_CHECK(dy_.shape() == x_.shape(), op, ": dy ", shape_str(dy_.shape()), " and x ", shape_str(x_.shape()),
-           " differ in shape");
-  const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
-  if (gamma_.defined()) check_channel_vector(op, "gamma", gamma_, x_, C);
-  check_channel_vector(op, "mean", mean_, x_, C);
-  check_channel_vector(op, "invstd", invstd_, x_, C);
-  FB_CHECK(rows > 0, op, ": x has no values per channel, x ", shape_str(x_.shape()));
+  const std::pair<int64_t, int64_t> dims = check_bn_backward("batch_norm_backward", dy_, x_, gamma_, mean_, invstd_);
+  const int64_t C = dims.first, rows = dims.second;
   const Tensor dy = dy_.contiguous(), x = x_.contiguous(), gamma = contig_or_undefined(gamma_),
                mean = mean_.contiguous(), invstd = invstd_.contiguous();
   Tensor dx = Tensor::empty(x.shape(), x.dtype()), dgamma = Tensor::empty({C}, x.dtype()),
          dbeta = Tensor::empty({C}, x.dtype());
   dispatch_float(x, [&](auto tag) {
     using T = decltype(tag);
-    auto fn = use_reference() ? &ref::batch_norm_backward<T> : &cpu::batch_norm_backward<T>;
-    fn(dy.data<T>(), x.data<T>(), opt_data<T>(gamma), mean.data<T>(), invstd.data<T>(), rows, C, dx.data<T>(),
-       dgamma.data<T>(), dbeta.data<T>());
+    if (use_reference())
+      ref::batch_norm_backward<T>(dy.data<T>(), x.data<T>(), opt_data<T>(gamma), mean.data<T>(), invstd.data<T>(),
+                                  rows, C, dx.data<T>(), dgamma.data<T>(), dbeta.data<T>());
+    else
+      cpu::batch_norm_backward<T>(dy.data<T>(), x.data<T>(), opt_data<T>(gamma), mean.data<T>(), invstd.data<T>(),
+                                  rows, C, dx.data<T>(), dgamma.data<T>(), dbeta.data<T>());
   });
   return {dx, dgamma, dbeta};
+}
+
+// The CPU fast backend fuses; the reference backend (the oracle) and CUDA
+// compose the separate kernels, which define the result.
+std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor& x_, const Tensor& gamma_,
+                                                                 const Tensor& beta_, double eps,
+                                                                 const Tensor& residual_) {
+  const char* op = "batch_norm_relu";
+  if (residual_.defined()) {
+    check_operand(op, "residual", residual_, &x_);
+    FB_CHECK(residual_.shape() == x_.shape(), op, ": residual ", shape_str(residual_.shape()), " and x ",
+             shape_str(x_.shape()), " differ in shape");
+  }
+  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+    auto [y, mean, invstd] = batch_norm_forward_train(x_, gamma_, beta_, eps);
+    if (residual_.defined()) y = ops::add(y, residual_);
+    return {activation_forward(Activation::Relu, y), mean, invstd};
+  }
+  const std::pair<int64_t, int64_t> dims = check_bn_train(op, x_, gamma_, beta_, eps);
+  const int64_t C = dims.first, rows = dims.second;
+  const Tensor x = x_.contiguous(), gamma = contig_or_undefined(gamma_), beta = contig_or_undefined(beta_),
+               residual = residual_.defined() ? residual_.contiguous() : Tensor();
+  Tensor y = Tensor::empty(x.shape(), x.dtype()), mean = Tensor::empty({C}, x.dtype()),
+         invstd = Tensor::empty({C}, x.dtype());
+  dispatch_float(x, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::batch_norm_forward_train<T>(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rows, C, eps, y.data<T>(),
+                                     mean.data<T>(), invstd.data<T>(), opt_data<T>(residual), true);
+  });
+  return {y, mean, invstd};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor& dy_, const Tensor& y_,
+                                                                    const Tensor& x_, const Tensor& gamma_,
+                                                                    const Tensor& mean_, const Tensor& invstd_,
+                                                                    bool want_dz) {
+  const char* op = "batch_norm_relu_backward";
+  check_operand(op, "y", y_, &x_);
+  FB_CHECK(y_.shape() == x_.shape(), op, ": y ", shape_str(y_.shape()), " and x ", shape_str(x_.shape()),
+           " differ in shape");
+  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+    // ReLU's gradient from its output: y > 0 exactly where its input was.
+    const Tensor dz = activation_backward(Activation::Relu, dy_, y_);
+    auto [dx, dgamma, dbeta] = batch_norm_backward(dz, x_, gamma_, mean_, invstd_);
+    return {dx, dgamma, dbeta, want_dz ? dz : Tensor()};
+  }
+  const std::pair<int64_t, int64_t> dims = check_bn_backward(op, dy_, x_, gamma_, mean_, invstd_);
+  const int64_t C = dims.first, rows = dims.second;
+  const Tensor dy = dy_.contiguous(), y = y_.contiguous(), x = x_.contiguous(), gamma = contig_or_undefined(gamma_),
+               mean = mean_.contiguous(), invstd = invstd_.contiguous();
+  Tensor dx = Tensor::empty(x.shape(), x.dtype()), dgamma = Tensor::empty({C}, x.dtype()),
+         dbeta = Tensor::empty({C}, x.dtype()), dz = want_dz ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
+  dispatch_float(x, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::batch_norm_backward<T>(dy.data<T>(), x.data<T>(), opt_data<T>(gamma), mean.data<T>(), invstd.data<T>(), rows,
+                                C, dx.data<T>(), dgamma.data<T>(), dbeta.data<T>(), y.data<T>(),
+                                want_dz ? dz.data<T>() : nullptr);
+  });
+  return {dx, dgamma, dbeta, dz};
 }
 
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,

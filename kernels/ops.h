@@ -48,6 +48,19 @@ Tensor batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tenso
 // Gradients of the training-mode forward: dx, dgamma, dbeta.
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
                                                        const Tensor& mean, const Tensor& invstd);
+// Training-mode batch norm, then an optional residual add, then ReLU:
+// y = relu(bn(x) + residual) (residual may be undefined), in one pass over the
+// activations on the CPU. Returns y, mean, invstd as batch_norm_forward_train.
+std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor& x, const Tensor& gamma,
+                                                                 const Tensor& beta, double eps,
+                                                                 const Tensor& residual);
+// Its gradients from the output y: dz = dy where y > 0 (else 0) is the
+// gradient of bn(x) + residual; returns dx, dgamma, dbeta and dz (undefined
+// unless want_dz: the residual's gradient).
+std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor& dy, const Tensor& y,
+                                                                    const Tensor& x, const Tensor& gamma,
+                                                                    const Tensor& mean, const Tensor& invstd,
+                                                                    bool want_dz);
 // Layer norm over the last dim: y, mean [rows], rstd [rows].
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                                       double eps);

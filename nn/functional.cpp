@@ -419,6 +419,22 @@ Tensor upsample_bilinear2d(const Tensor& x, int64_t out_h, int64_t out_w, bool a
 
 // ---------------------------------------------------------------- normalisation
 
+namespace {
+// Training mode's update of the running statistics (when given) from the
+// batch's mean and inverse std; the variance is the unbiased one, as PyTorch's.
+void update_running_stats(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& running_mean,
+                          const Tensor& running_var, double momentum, double eps) {
+  if (!running_mean.defined()) return;
+  int64_t n = x.numel() / x.size(-1);
+  Tensor var = ops::add_scalar(ops::div(ones({}, x.dtype(), x.device()), ops::mul(invstd, invstd)), -eps);
+  Tensor unbiased = ops::mul_scalar(var, n > 1 ? static_cast<double>(n) / (n - 1) : 1.0);
+  mul_(running_mean, 1 - momentum);
+  add_(running_mean, mean, momentum);
+  mul_(running_var, 1 - momentum);
+  add_(running_var, unbiased, momentum);
+}
+}  // namespace
+
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
   if (!training) {
@@ -438,21 +454,28 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     return y;
   }
   auto [y, mean, invstd] = kernels::batch_norm_forward_train(x, gamma.detach(), beta.detach(), eps);
-  if (running_mean.defined()) {
-    // Running statistics use the unbiased variance, as PyTorch does.
-    int64_t n = x.numel() / x.size(-1);
-    Tensor var = ops::add_scalar(ops::div(ones({}, x.dtype(), x.device()), ops::mul(invstd, invstd)), -eps);
-    Tensor unbiased = ops::mul_scalar(var, n > 1 ? static_cast<double>(n) / (n - 1) : 1.0);
-    mul_(running_mean, 1 - momentum);
-    add_(running_mean, mean, momentum);
-    mul_(running_var, 1 - momentum);
-    add_(running_var, unbiased, momentum);
-  }
+  update_running_stats(x, mean, invstd, running_mean, running_var, momentum, eps);
   SavedTensor sx(x, "batch_norm"), sg(gamma, "batch_norm");
   record("batch_norm", {x, gamma, beta}, {y}, [sx, sg, mean = mean, invstd = invstd](const Grads& g) -> Grads {
     auto [dx, dgamma, dbeta] = kernels::batch_norm_backward(g[0], sx.get(), sg.get(), mean, invstd);
     return {dx, dgamma, dbeta};
   });
+  return y;
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                       const Tensor& running_var, double momentum, double eps, const Tensor& residual) {
+  auto [y, mean, invstd] = kernels::batch_norm_relu_forward_train(x, gamma.detach(), beta.detach(), eps,
+                                                                  residual.defined() ? residual.detach() : residual);
+  update_running_stats(x, mean, invstd, running_mean, running_var, momentum, eps);
+  SavedTensor sx(x, "batch_norm_relu"), sg(gamma, "batch_norm_relu"), sy(y, "batch_norm_relu");
+  const bool need_residual = residual.defined() && residual.requires_grad();
+  record("batch_norm_relu", {x, gamma, beta, residual}, {y},
+         [sx, sg, sy, mean = mean, invstd = invstd, need_residual](const Grads& g) -> Grads {
+           auto [dx, dgamma, dbeta, dres] =
+               kernels::batch_norm_relu_backward(g[0], sy.get(), sx.get(), sg.get(), mean, invstd, need_residual);
+           return {dx, dgamma, dbeta, dres};
+         });
   return y;
 }
 

@@ -86,6 +86,12 @@ Tensor upsample_bilinear2d(const Tensor& x, int64_t out_h, int64_t out_w, bool a
 // updates them in place (momentum as in PyTorch, unbiased running variance).
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+// Training mode's relu(batch_norm(x) + residual) (residual may be undefined),
+// one fused pass over the activations forward and backward on the CPU;
+// running statistics updated as batch_norm does.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                       const Tensor& running_var, double momentum = 0.1, double eps = 1e-5,
+                       const Tensor& residual = Tensor());
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
 
 // ---- losses ----

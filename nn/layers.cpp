@@ -64,6 +64,15 @@ Tensor BatchNorm::forward(const Tensor& x) {
   return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 
+Tensor BatchNorm::forward_relu(const Tensor& x, const Tensor& residual) {
+  if (!is_training() || (sync && sync->world_size() > 1)) {
+    const Tensor y = forward(x);
+    return relu(residual.defined() ? add(y, residual) : y);
+  }
+  copy_into(num_batches_tracked, ops::add_scalar(num_batches_tracked, 1.0));
+  return batch_norm_relu(x, weight, bias, running_mean, running_var, momentum, eps, residual);
+}
+
 LayerNorm::LayerNorm(int64_t features, double eps) : eps(eps) {
   weight = register_parameter("weight", ones({features}));
   bias = register_parameter("bias", zeros({features}));

@@ -42,6 +42,9 @@ class BatchNorm : public Module {
  public:
   explicit BatchNorm(int64_t features, double eps = 1e-5, double momentum = 0.1);
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x) + residual) (residual may be undefined); fused in
+  // training mode unless batch norm is synchronised across ranks.
+  Tensor forward_relu(const Tensor& x, const Tensor& residual = Tensor());
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   double eps, momentum;
   std::shared_ptr<dist::Communicator> sync;

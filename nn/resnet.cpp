@@ -32,10 +32,10 @@ BasicBlock::BasicBlock(int64_t in, int64_t planes, int64_t stride, bool zero_ini
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = relu(bn1->forward(conv1->forward(x)));
-  out = bn2->forward(conv2->forward(out));
+  Tensor out = bn1->forward_relu(conv1->forward(x));
+  out = conv2->forward(out);
   Tensor identity = downsample ? downsample->forward(x) : x;
-  return relu(add(out, identity));
+  return bn2->forward_relu(out, identity);  // relu(bn2(out) + identity)
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, bool zero_init_residual) {
@@ -50,11 +50,11 @@ Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, bool zero_ini
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor out = relu(bn1->forward(conv1->forward(x)));
-  out = relu(bn2->forward(conv2->forward(out)));
-  out = bn3->forward(conv3->forward(out));
+  Tensor out = bn1->forward_relu(conv1->forward(x));
+  out = bn2->forward_relu(conv2->forward(out));
+  out = conv3->forward(out);
   Tensor identity = downsample ? downsample->forward(x) : x;
-  return relu(add(out, identity));
+  return bn3->forward_relu(out, identity);  // relu(bn3(out) + identity)
 }
 
 namespace {
@@ -112,7 +112,7 @@ ResNet::ResNet(const ResNetConfig& cfg) : cfg_(cfg) {
 std::vector<Tensor> ResNet::forward_pyramid(const Tensor& x) {
   FB_CHECK(x.dim() == 4 && x.size(3) == 3, "resnet: expected an NHWC image batch [N, H, W, 3], got shape ",
            shape_str(x.shape()));
-  Tensor h = relu(bn1->forward(conv1->forward(x)));
+  Tensor h = bn1->forward_relu(conv1->forward(x));
   if (!cfg_.small_input) {
     kernels::Pool2dParams p;
     p.kernel_h = p.kernel_w = 3;

@@ -9,15 +9,21 @@
 
 namespace fb::kernels::cpu {
 
+// With `residual` (may be null) and `relu`, the write pass produces
+// y = relu(bn(x) + residual) instead of bn(x): one pass fewer over the
+// activations (ResNet's bn-relu and bn-add-relu).
 template <typename T>
 void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t rows, int64_t C, double eps,
-                              T* y, T* mean, T* invstd);
+                              T* y, T* mean, T* invstd, const T* residual = nullptr, bool relu = false);
 template <typename T>
 void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T* running_mean,
                              const T* running_var, int64_t rows, int64_t C, double eps, T* y);
+// With relu_out (the fused forward's y; may be null) the incoming dy is first
+// masked by relu_out > 0; the masked gradient is also written to dz (may be
+// null), the gradient of the fused forward's residual.
 template <typename T>
 void batch_norm_backward(const T* dy, const T* x, const T* gamma, const T* mean, const T* invstd, int64_t rows,
-                         int64_t C, T* dx, T* dgamma, T* dbeta);
+                         int64_t C, T* dx, T* dgamma, T* dbeta, const T* relu_out = nullptr, T* dz = nullptr);
 template <typename T>
 void layer_norm_forward(const T* x, const T* gamma, const T* beta, int64_t rows, int64_t D, double eps, T* y,
                         T* mean, T* rstd);

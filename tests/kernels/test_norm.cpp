@@ -100,6 +100,41 @@ TEST_CASE("batch_norm: cpu matches reference (forward train/eval, backward)") {
       }
 }
 
+TEST_CASE("batch_norm_relu: the fused CPU pass equals batch norm, add and ReLU composed") {
+  const Shape shapes[] = {{1, 1}, {7, 13}, {8, 7, 7, 64}, {2, 9, 11, 17}, {4097, 3}, {33, 129}};
+  uint64_t seed = 300;
+  for (DType dt : {DType::f32, DType::f64})
+    for (const Shape& s : shapes)
+      for (bool with_residual : {false, true}) {
+        Generator gen(seed++);
+        INFO("x ", shape_str(s), " ", std::string(dtype_name(dt)), " residual=", with_residual);
+        // Centred near 0 so that the ReLU closes for about half the values.
+        Tensor x = rnd(s, dt, gen, 2.0, 0.5), g = rnd(channel_shape(s), dt, gen, 0.5, 1.0);
+        Tensor b = rnd(channel_shape(s), dt, gen), dy = rnd(s, dt, gen);
+        Tensor res = with_residual ? rnd(s, dt, gen) : Tensor();
+        auto run = [&](CpuBackend be) {  // the reference backend composes the separate kernels
+          CpuBackendGuard guard(be);
+          auto [y, mean, invstd] = kernels::batch_norm_relu_forward_train(x, g, b, 1e-5, res);
+          auto [dx, dg, db, dz] = kernels::batch_norm_relu_backward(dy, y, x, g, mean, invstd, with_residual);
+          std::vector<Tensor> out{y, mean, invstd, dx, dg, db};
+          if (with_residual) out.push_back(dz);
+          return out;
+        };
+        const std::vector<Tensor> ref = run(CpuBackend::Reference), cpu = run(CpuBackend::Cpu);
+        REQUIRE(ref.size() == cpu.size());
+        for (size_t k = 0; k < ref.size(); ++k) {
+          INFO("output ", k);
+          CHECK(cpu[k].shape() == ref[k].shape());
+          CHECK(near_enough(cpu[k], ref[k], tol_for(dt)));
+        }
+        // On more than a handful of values the ReLU really closes somewhere.
+        if (x.numel() >= 64) {
+          const Tensor closed = ops::eq(cpu[0], zeros(s, dt));
+          CHECK(ops::sum(closed.to(DType::f64)).item() > 0);
+        }
+      }
+}
+
 TEST_CASE("batch_norm: non-contiguous input is handled") {
   Generator gen(3);
   Tensor base = rnd({6, 5, 4}, DType::f64, gen);

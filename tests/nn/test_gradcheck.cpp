@@ -149,6 +149,11 @@ std::vector<Case> cases() {
                  Tensor rv = from_vector<double>({1.5, 0.5, 2.0, 1.0}, {4});
                  return batch_norm(x[0], x[1], x[2], rm, rv, false);
                }});
+  c.push_back({"batch_norm_relu (train)", [] { return std::vector<Tensor>{rnd({3, 2, 3, 4}), rnd({4}), rnd({4})}; },
+               [](auto& x) { return batch_norm_relu(x[0], x[1], x[2], Tensor(), Tensor()); }});
+  c.push_back({"batch_norm_relu (train, residual)",
+               [] { return std::vector<Tensor>{rnd({2, 3, 2, 5}), rnd({5}), rnd({5}), rnd({2, 3, 2, 5})}; },
+               [](auto& x) { return batch_norm_relu(x[0], x[1], x[2], Tensor(), Tensor(), 0.1, 1e-5, x[3]); }});
   c.push_back({"layer_norm", [] { return std::vector<Tensor>{rnd({3, 6}), rnd({6}), rnd({6})}; },
                [](auto& x) { return layer_norm(x[0], x[1], x[2]); }});
   c.push_back({"cross_entropy (mean, smoothing 0.1, ignore_index)", [] { return std::vector<Tensor>{rnd({4, 5})}; },
