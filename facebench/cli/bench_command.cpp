@@ -162,7 +162,8 @@ void run_train_bench(const TrainArgs& a) {
   check_device(a.device, true);
   FB_CHECK(a.batch >= 2 && a.res >= 32 && a.steps >= 1, "bench train: need --batch >= 2, --res >= 32, --steps >= 1");
   const bool on_cuda = a.device == "cuda";
-  FB_CHECK(on_cuda || a.precision != "tf32", "bench train: --precision tf32 is a CUDA tensor-core mode (use f32 or bf16)");
+  FB_CHECK(on_cuda || a.precision != "tf32",
+           "bench train: --precision tf32 is a CUDA tensor-core mode (use f32 or bf16)");
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const Device dev = on_cuda ? Device::cuda() : Device::cpu();
   // Precision: bf16 = autocast (bf16 products, f32 master weights and

@@ -15,8 +15,9 @@
 //   for xi, output panel, run of <= MR tiles: the direct-A micro-kernel
 //     (direct_kernel.h) reads V's rows in place      -> M[xi][TB][O]
 //   inverse-transform M (+ bias) into the 2x2 outputs (vectorised over O)
-// A block's V and M stay in L2 (L3 for the widest layers), and the block is
-// long enough that streaming U past it costs little.
+// A block's V and M (up to 4 MB) sit in L3, the slices of one position xi in
+// L2 while it is worked on, and the block is long enough that streaming U
+// past it costs little.
 //
 // The input gradient of a 3x3 stride-1 convolution is the same computation on
 // dy, with the kernels flipped in space, input and output channels swapped,
@@ -302,9 +303,10 @@ bool winograd_applies(const ConvGeom& g) {
     return !(e && std::strcmp(e, "0") == 0);
   }();
   const Conv2dParams& p = g.p;
-  return enabled && direct_kernel(active_isa()).nr <= kMaxNr && g.KH == 3 && g.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
-         p.dilation_w == 1 && p.groups == 1 && p.pad_h <= 2 && p.pad_w <= 2 && g.C >= 16 && g.O >= 16 && g.N > 0 &&
-         g.OH > 0 && g.OW > 0;
+  const bool geometry = g.KH == 3 && g.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+                        p.dilation_w == 1 && p.groups == 1 && p.pad_h <= 2 && p.pad_w <= 2;
+  const bool size = g.C >= 16 && g.O >= 16 && g.N > 0 && g.OH > 0 && g.OW > 0;
+  return enabled && geometry && size && direct_kernel(active_isa()).nr <= kMaxNr;
 }
 
 bool conv2d_forward_winograd(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
