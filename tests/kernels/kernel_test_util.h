@@ -1,10 +1,15 @@
 #pragma once
-// Helpers shared by the kernel tests: finite differences in f64 and error text.
+// Helpers shared by the kernel tests: finite differences in f64, error text,
+// a tolerance check and running under a chosen CPU backend.
 #include <functional>
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "kernels/backend.h"
 #include "tensor/error.h"
+#include "tensor/ops.h"
 #include "tensor/tensor.h"
 
 namespace fb::kernel_test {
@@ -42,6 +47,24 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+// Relative error ||a - b|| / ||b|| within tol; when b is small only because
+// its terms cancel (e.g. dx of batch norm with two rows per channel, which is
+// zero up to eps), an absolute max error within tol passes too: the inputs
+// are O(1), so that is still tol relative to the scale of the computation.
+inline bool near_enough(const Tensor& a, const Tensor& b, double tol) {
+  const double rel = ops::rel_error(a, b), abs = ops::max_abs_diff(a, b);
+  if (rel <= tol || abs <= tol) return true;
+  MESSAGE("rel error ", rel, ", max abs error ", abs, ", tol ", tol);
+  return false;
+}
+
+// f() run under CPU backend `be`.
+template <typename F>
+auto with(kernels::CpuBackend be, F&& f) {
+  kernels::CpuBackendGuard guard(be);
+  return f();
 }
 
 }  // namespace fb::kernel_test

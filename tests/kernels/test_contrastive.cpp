@@ -76,19 +76,6 @@ double loss_by_definition(const Tensor& sim, const Tensor& pos, const Tensor& ex
   return total / N;
 }
 
-bool near_enough(const Tensor& a, const Tensor& b, double tol) {
-  const double rel = ops::rel_error(a, b), abs = ops::max_abs_diff(a, b);
-  if (rel <= tol || abs <= tol) return true;
-  MESSAGE("rel error ", rel, ", max abs error ", abs, ", tol ", tol);
-  return false;
-}
-
-template <typename F>
-auto with(CpuBackend be, F f) {
-  CpuBackendGuard guard(be);
-  return f();
-}
-
 }  // namespace
 
 TEST_CASE("contrastive cross-entropy: hand-worked rows; the excluded column takes no part") {

@@ -30,17 +30,6 @@ Tensor rnd(const Shape& s, DType dt, Generator& gen, double scale = 1.0, double 
 
 double tol_for(DType dt) { return dt == DType::f32 ? 1e-5 : 1e-12; }
 
-// Relative error ||a - b|| / ||b|| within tol; when b is small only because
-// its terms cancel (e.g. dx of batch norm with two rows per channel, which is
-// zero up to eps), an absolute max error within tol passes too: the inputs
-// are O(1), so that is still tol relative to the scale of the computation.
-bool near_enough(const Tensor& a, const Tensor& b, double tol) {
-  const double rel = ops::rel_error(a, b), abs = ops::max_abs_diff(a, b);
-  if (rel <= tol || abs <= tol) return true;
-  MESSAGE("rel error ", rel, ", max abs error ", abs, ", tol ", tol);
-  return false;
-}
-
 Shape channel_shape(const Shape& s) { return {s.back()}; }
 
 }  // namespace

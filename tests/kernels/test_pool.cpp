@@ -88,12 +88,6 @@ std::vector<PoolOp> pool_ops(const Shape& xs) {
   return ops;
 }
 
-template <typename F>
-auto with(CpuBackend be, F&& f) {
-  CpuBackendGuard guard(be);
-  return f();
-}
-
 std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 
 }  // namespace

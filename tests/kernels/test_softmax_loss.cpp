@@ -42,21 +42,6 @@ Tensor random_labels(int64_t N, int64_t C, Generator& gen, int64_t ignore_every 
   return l;
 }
 
-// Relative error within tol, or (for results that are small by cancellation
-// while the inputs are O(1)) absolute error within tol.
-bool near_enough(const Tensor& a, const Tensor& b, double tol) {
-  const double rel = ops::rel_error(a, b), abs = ops::max_abs_diff(a, b);
-  if (rel <= tol || abs <= tol) return true;
-  MESSAGE("rel error ", rel, ", max abs error ", abs, ", tol ", tol);
-  return false;
-}
-
-template <typename F>
-Tensor with(CpuBackend be, F f) {
-  CpuBackendGuard guard(be);
-  return f();
-}
-
 double tol_for(DType dt) { return dt == DType::f32 ? 1e-5 : 1e-12; }
 
 }  // namespace
