@@ -4,7 +4,8 @@
 # test_distributed, fb_cuda_bench and the facebench CLI, run the CUDA test
 # suite, the NCCL backend with world size 1 (when built), the
 # own-vs-cuBLAS/cuDNN kernel benchmark, ResNet-50 training steps (bf16
-# autocast, own kernels vs vendor), and print a short table last. With $OUT
+# autocast, own kernels vs vendor), a short SwAV pre-training run on the GPU
+# (bf16), and print a short table last. With $OUT
 # set, logs and JSON go there. Nothing is cached between runs; the whole
 # script should take ~6 minutes.
 #
@@ -77,10 +78,26 @@ for backend in own vendor; do
   [ "${PIPESTATUS[0]}" -eq 0 ] || train_rc=1
 done
 
+# Pre-training end to end on the GPU: the smoke preset's SwAV (multi-crop,
+# Sinkhorn, LARS) for 20 steps under bf16 autocast; it must finish (the
+# trainer stops on a non-finite loss or gradient) and its losses are printed.
+pretrain_rc=0
+pretrain_out=$(mktemp -d)
+say "pretrain swav --device cuda --precision bf16 (20 steps)"
+timeout 150 "$build/facebench/facebench" pretrain --preset smoke --method swav --device cuda --precision bf16 \
+  --max-steps 20 --workers 8 --out "$pretrain_out" 2>&1 | tee "$build.pretrain.log" | grep -v "^\s*$" | tail -3
+pretrain_rc=${PIPESTATUS[0]}
+grep -o '"loss":[^,}]*' "$pretrain_out/log.jsonl" 2>/dev/null | cut -d: -f2 | tr '\n' ' ' |
+  sed 's/^/pretrain losses: /' | tee -a "$build.pretrain.log"
+echo
+[ -n "$out" ] && cp "$build.pretrain.log" "$out/pretrain.log" && cp "$pretrain_out/log.jsonl" "$out/pretrain_log.jsonl" 2>/dev/null
+rm -rf "$pretrain_out"
+
 echo
 echo "================ gpu-check summary ($(($(date +%s) - t0)) s) ================"
 grep -E "^\[doctest\] (test cases|assertions)" "$build.test.log" || echo "(no doctest summary: see above)"
-echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc   bench train: $train_rc"
+echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc   bench train: $train_rc   pretrain: $pretrain_rc"
 grep -E "^(device|problem|gemm|conv3x3)" "$build.bench.log" || true
 grep -E "^facebench resnet50" "$build.train.log" || true
-[ "$tests_rc" -eq 0 ] && [ "$nccl_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ] && [ "$train_rc" -eq 0 ]
+grep -E "^pretrain (swav|losses)" "$build.pretrain.log" || true
+[ "$tests_rc" -eq 0 ] && [ "$nccl_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ] && [ "$train_rc" -eq 0 ] && [ "$pretrain_rc" -eq 0 ]

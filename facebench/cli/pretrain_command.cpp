@@ -27,7 +27,8 @@ void register_pretrain_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Run folder: config.json, log.jsonl, checkpoints, backbone.safetensors")->required();
   cmd->add_option("--dist", a->dist,
-                  "Data parallel over the ranks of mpirun/srun: none (one process), mpi (CPU processes) or nccl (GPUs); "
+                  "Data parallel over the ranks of mpirun/srun: none (one process), mpi (CPU processes) or nccl (GPUs, "
+                  "with --device cuda); "
                   "--batch stays the global batch")
       ->check(CLI::IsMember({"none", "mpi", "nccl"}))
       ->capture_default_str();
@@ -60,6 +61,18 @@ void register_pretrain_command(CLI::App& app) {
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: every epoch)");
   cmd->add_option("--max-steps", c.max_steps, "Stop after this many steps");
   cmd->add_option("--sync-bn", c.sync_bn, "Data parallel: batch-norm statistics over the global batch (true|false)");
+  // Where the run computes; on --resume these three override the checkpoint's.
+  cmd->add_option("--device", c.device,
+                  "cpu | cuda (a GPU; with --dist nccl, one per rank). Default cpu; on --resume, default as the checkpoint")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", c.precision,
+                  "f32 | bf16 (forward and loss under bf16 autocast, f32 master weights). Default f32; on --resume, "
+                  "default as the checkpoint")
+      ->check(CLI::IsMember({"f32", "bf16"}));
+  cmd->add_option("--cuda-backend", c.cuda_backend,
+                  "own | vendor: GEMM and convolution on a GPU by our kernels or by cuBLAS/cuDNN (ignored on the CPU). "
+                  "Default own; on --resume, default as the checkpoint")
+      ->check(CLI::IsMember({"own", "vendor"}));
   cmd->callback([a, cmd] {
     pretrain::Config cfg = pretrain::preset(a->preset);
     if (!a->config_file.empty()) {
@@ -80,7 +93,8 @@ void register_pretrain_command(CLI::App& app) {
         {"--optimizer", "optimizer"}, {"--base-lr", "base_lr"}, {"--prototypes", "prototypes"}, {"--swav-queue", "swav_queue"},
         {"--swav-queue-start-epoch", "swav_queue_start_epoch"},
         {"--workers", "workers"}, {"--seed", "seed"}, {"--checkpoint-every", "checkpoint_every"},
-        {"--max-steps", "max_steps"}, {"--sync-bn", "sync_bn"}};
+        {"--max-steps", "max_steps"}, {"--sync-bn", "sync_bn"}, {"--device", "device"}, {"--precision", "precision"},
+        {"--cuda-backend", "cuda_backend"}};
     for (auto [flag, key] : flags)
       if (cmd->count(flag)) merged[key] = given[key];
     cfg = pretrain::from_json(merged);
@@ -88,6 +102,14 @@ void register_pretrain_command(CLI::App& app) {
     pretrain::RunOptions ro;
     ro.resume = a->resume;
     ro.max_steps = a->resume ? a->c.max_steps : 0;
+    if (a->resume) {  // the checkpoint's config wins, except where the run computes
+      if (cmd->count("--device")) ro.device = a->c.device;
+      if (cmd->count("--precision")) ro.precision = a->c.precision;
+      if (cmd->count("--cuda-backend")) ro.cuda_backend = a->c.cuda_backend;
+    }
+    // A backend that cannot reduce this device's tensors fails here, before
+    // it is started (a resume without --device is checked by the trainer).
+    if (!a->resume || cmd->count("--device")) pretrain::check_dist_device(cfg.device, a->dist);
     ro.comm = nn::dist::make_communicator(a->dist);
     ro.grad_bucket_mb = a->bucket_mb;
     const bool lead = ro.comm->rank() == 0;

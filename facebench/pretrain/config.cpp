@@ -17,7 +17,7 @@ namespace fb::pretrain {
   X(epochs) X(batch) X(ref_batch) X(base_lr) X(final_lr_fraction) X(warmup_start_fraction) X(weight_decay) X(momentum)      \
   X(warmup_epochs) X(lars_adapt_all) X(grad_clip) X(proj_hidden) X(proj_out) X(prototypes) X(temperature) X(sinkhorn_eps)      \
   X(sinkhorn_iters) X(freeze_prototypes_iters) X(swav_queue) X(swav_queue_start_epoch) X(queue) X(key_momentum) X(contrastive_temperature)           \
-  X(supervised_loss) X(arcface_s) X(arcface_m) X(sync_bn) X(seed) X(workers) X(checkpoint_every) X(max_steps)
+  X(supervised_loss) X(arcface_s) X(arcface_m) X(sync_bn) X(device) X(precision) X(cuda_backend) X(seed) X(workers) X(checkpoint_every) X(max_steps)
 
 nlohmann::json to_json(const Config& c) {
   nlohmann::json j;
@@ -133,8 +133,20 @@ void validate(const Config& c) {
   FB_CHECK(c.prototypes >= 2 && c.proj_out >= 2 && c.proj_hidden >= 2, "pretrain: head sizes must be >= 2");
   FB_CHECK(c.temperature > 0 && c.contrastive_temperature > 0 && c.sinkhorn_eps > 0, "pretrain: temperatures > 0");
   FB_CHECK(c.key_momentum >= 0 && c.key_momentum < 1, "pretrain: key_momentum must be in [0, 1)");
+  FB_CHECK(c.device == "cpu" || c.device == "cuda", "pretrain: --device must be cpu or cuda, got '", c.device, "'");
+  FB_CHECK(c.precision == "f32" || c.precision == "bf16", "pretrain: --precision must be f32 or bf16, got '",
+           c.precision, "'");
+  FB_CHECK(c.cuda_backend == "own" || c.cuda_backend == "vendor", "pretrain: --cuda-backend must be own or vendor, got '",
+           c.cuda_backend, "'");
   FB_CHECK(c.data.rfind("synth:", 0) == 0, "pretrain: --data '", c.data,
            "' is not supported (expected synth:curated, synth:uncurated or synth:video)");
+}
+
+void check_dist_device(const std::string& device, const std::string& dist) {
+  FB_CHECK(dist != "mpi" || device == "cpu", "pretrain: --dist mpi reduces CPU tensors, but --device is ", device,
+           "; use --dist nccl for GPUs");
+  FB_CHECK(dist != "nccl" || device == "cuda", "pretrain: --dist nccl reduces GPU tensors, but --device is ", device,
+           "; use --device cuda with it, or --dist mpi for CPU processes");
 }
 
 }  // namespace fb::pretrain

@@ -58,6 +58,11 @@ struct Config {
   // Data parallel (--dist mpi|nccl): batch norm statistics over the global
   // batch, as the paper's code trained (ignored in a single process).
   bool sync_bn = true;
+  // Where the run computes (README.md, "On a GPU"). A checkpoint does not
+  // depend on them: a run may continue on another device or precision.
+  std::string device = "cpu";        // cpu | cuda
+  std::string precision = "f32";     // f32 | bf16: autocast of forward and loss, f32 master weights
+  std::string cuda_backend = "own";  // own kernels | vendor (cuBLAS/cuDNN) for the products; CUDA only
   // Run.
   uint64_t seed = 0;
   int workers = 2;
@@ -72,5 +77,9 @@ nlohmann::json to_json(const Config& c);
 Config from_json(const nlohmann::json& j, Config base = {});
 // Checks ranges and combinations; throws fb::Error naming the field.
 void validate(const Config& c);
+// Checks that the data-parallel backend `dist` ("none", "mpi" or "nccl")
+// reduces tensors where `device` ("cpu" or "cuda") keeps them: MPI on the CPU,
+// NCCL on GPUs. Throws fb::Error naming both otherwise.
+void check_dist_device(const std::string& device, const std::string& dist);
 
 }  // namespace fb::pretrain

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include "autograd/grad_mode.h"
 #include "nn/functional.h"
@@ -10,13 +11,21 @@
 
 namespace fb::pretrain {
 
+// Each gradient's sum of squares is taken where the gradient lives; the sums
+// are read back together: one transfer (one wait for a GPU) per step, not one
+// per parameter. They are added in parameter order in double.
 static double squared_norm(const nn::NamedTensors& params, bool in_f64) {
-  double total = 0;
+  std::vector<Tensor> sums;
   for (const auto& [name, p] : params) {
     if (!p.grad().defined()) continue;
     Tensor g = in_f64 ? p.grad().to(DType::f64) : p.grad();
-    total += ops::sum(ops::mul(g, g)).item();  // the sum accumulates in double
+    // The sum accumulates in double and rounds to g's dtype; widening that to
+    // f64 is exact, so every parameter's sum keeps its value.
+    sums.push_back(ops::sum(ops::mul(g, g)).reshape({1}).to(DType::f64));
   }
+  double total = 0;
+  if (sums.empty()) return total;
+  for (double v : ops::cat(sums, 0).to_vector<double>()) total += v;
   return total;
 }
 
@@ -62,7 +71,8 @@ double mean_pairwise_cosine(const Tensor& embeddings) {
   FB_CHECK(embeddings.dim() == 2 && embeddings.size(0) >= 2, "mean_pairwise_cosine: embeddings must be [B >= 2, D], got ",
            shape_str(embeddings.shape()));
   autograd::NoGradGuard ng;
-  Tensor z = l2_normalize(embeddings.detach().to(DType::f64));
+  // A small [B, D] copy to the host: the monitor is read there anyway.
+  Tensor z = l2_normalize(embeddings.detach().to(Device::cpu()).to(DType::f64));
   const double b = static_cast<double>(z.size(0));
   // sum_{i,j} z_i.z_j = |sum_i z_i|^2; the diagonal contributes b.
   Tensor s = ops::sum(z, {0});

@@ -29,6 +29,17 @@ std::vector<Tensor> Method::features(const std::vector<Tensor>& views, nn::ResNe
 
 namespace {
 
+// Writes the rows of `rows` [n, D] into the ring buffer `ring` [length, D]
+// from row `at` on, wrapping around to row 0: one copy per contiguous run of
+// rows (two at most), not one per row, which on a GPU would be n launches.
+void ring_write(const Tensor& ring, int64_t at, const Tensor& rows) {
+  const int64_t n = rows.size(0), len = ring.size(0);
+  FB_CHECK(n <= len, "queue of ", len, " rows cannot take ", n, " at once");
+  const int64_t first = std::min(n, len - at);  // rows before the wrap
+  copy_into(ring.slice(0, at, at + first), rows.slice(0, 0, first));
+  if (first < n) copy_into(ring.slice(0, 0, n - first), rows.slice(0, first, n));
+}
+
 class Supervised : public Method {
  public:
   using Method::Method;
@@ -50,7 +61,8 @@ class Supervised : public Method {
 class Swav : public Method {
  public:
   Swav(const Config& c, PretrainModel& m, int64_t freeze_iters) : Method(c, m), freeze_iters_(freeze_iters) {
-    if (c.swav_queue > 0) queue_ = zeros({std::min<int64_t>(c.n_global, 2), c.swav_queue, c.proj_out});
+    if (c.swav_queue > 0)
+      queue_ = zeros({std::min<int64_t>(c.n_global, 2), c.swav_queue, c.proj_out}, DType::f32, m.device());
   }
 
   Tensor loss(const data::Batch& b, int64_t) override {
@@ -146,8 +158,7 @@ class Swav : public Method {
       Tensor z = embeddings[static_cast<size_t>(v)].detach();
       if (distributed()) z = comm_->all_gather(z);
       n = z.size(0);
-      Tensor slot = queue_.select(0, v);
-      for (int64_t i = 0; i < n; ++i) copy_into(slot.select(0, (queue_ptr_ + i) % len), z.select(0, i));
+      ring_write(queue_.select(0, v), queue_ptr_, z);
     }
     queue_ptr_ = (queue_ptr_ + n) % len;
     queue_filled_ = std::min(queue_filled_ + n, len);
@@ -166,7 +177,9 @@ class Moco : public Method {
  public:
   Moco(const Config& c, PretrainModel& m) : Method(c, m) {
     Generator gen(c.seed + 17);
-    queue_ = l2_normalize(randn({c.queue, c.proj_out}, gen));  // random unit keys until real ones arrive
+    // Random unit keys until real ones arrive, drawn on the CPU so that every
+    // device starts from the same queue.
+    queue_ = l2_normalize(randn({c.queue, c.proj_out}, gen)).to(m.device());
   }
 
   Tensor loss(const data::Batch& b, int64_t) override {
@@ -208,9 +221,8 @@ class Moco : public Method {
     // Enqueue the newest keys over the oldest: the whole global batch's, in
     // its order, so that every rank holds the queue one process would.
     Tensor keys = distributed() ? comm_->all_gather(last_keys_) : last_keys_;
-    const int64_t n = keys.size(0), m = queue_.size(0);
-    for (int64_t i = 0; i < n; ++i) copy_into(queue_.select(0, (ptr_ + i) % m), keys.select(0, i));
-    ptr_ = (ptr_ + n) % m;
+    ring_write(queue_, ptr_, keys);
+    ptr_ = (ptr_ + keys.size(0)) % queue_.size(0);
   }
 
   nn::NamedTensors extra_state() const override {

@@ -52,4 +52,6 @@ nn::NamedTensors PretrainModel::trainable() const {
   return out;
 }
 
+Device PretrainModel::device() const { return backbone->parameters().at(0).device(); }
+
 }  // namespace fb::pretrain

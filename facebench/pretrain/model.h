@@ -28,6 +28,8 @@ class PretrainModel : public nn::Module {
   std::shared_ptr<nn::Linear> prototypes, classifier;
   // Parameters the optimizer updates (the key encoder follows by momentum).
   nn::NamedTensors trainable() const;
+  // Where the parameters live (built on the CPU, then moved with to(Device)).
+  Device device() const;
 };
 
 nn::ResNetConfig backbone_config(const Config& c);

@@ -17,10 +17,13 @@
 #include "facebench/pretrain/checkpoint.h"
 #include "facebench/pretrain/health.h"
 #include "facebench/pretrain/methods.h"
+#include "kernels/cuda/backend.h"
+#include "nn/autocast.h"
 #include "nn/checkpoint/safetensors.h"
 #include "nn/distributed/functional.h"
 #include "nn/distributed/gradient_reducer.h"
 #include "nn/optim.h"
+#include "tensor/cuda/runtime.h"
 
 namespace fb::pretrain {
 
@@ -55,6 +58,24 @@ void clip_gradients(const nn::NamedTensors& params, double norm, double max_norm
     if (p.grad().defined()) mul_(p.grad(), max_norm / (norm + 1e-12));
 }
 
+// The device the run computes on: the config's, checked against this build,
+// this machine and the communicator (NCCL ranks use their own GPU).
+Device run_device(const Config& c, const nn::dist::Communicator& comm) {
+  check_dist_device(c.device, comm.backend());
+  if (c.device == "cpu") return Device::cpu();
+  FB_CHECK(cuda::compiled_with_cuda(),
+           "pretrain: --device cuda needs a build with the CUDA backend (configure with -DFB_CUDA=ON)");
+  FB_CHECK(cuda::device_count() > 0, "pretrain: --device cuda: no usable CUDA device (", cuda::unavailable_reason(),
+           ")");
+  return comm.device().is_cuda() ? comm.device() : Device::cuda();
+}
+
+// The loader yields CPU tensors; the methods read the views and the labels.
+void move_batch(data::Batch& b, Device d) {
+  for (Tensor& v : b.views) v = v.to(d);
+  if (b.labels.defined()) b.labels = b.labels.to(d);
+}
+
 // What an error can offer to resume from.
 std::string last_good_checkpoint(const std::string& out) {
   std::string path = checkpoint_path(out);
@@ -86,11 +107,19 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
              "; resume with the same world size (mpirun -np ", state.world_size, ")");
   }
   if (max_steps_override > 0) cfg.max_steps = max_steps_override;
+  if (!o.device.empty()) cfg.device = o.device;
+  if (!o.precision.empty()) cfg.precision = o.precision;
+  if (!o.cuda_backend.empty()) cfg.cuda_backend = o.cuda_backend;
   validate(cfg);
   FB_CHECK(cfg.batch % world == 0, "pretrain: the global batch (", cfg.batch, ") must split evenly over ", world,
            " ranks");
-  FB_CHECK(comm->device().is_cpu(), "pretrain: the trainer runs on the CPU; the ", comm->backend(),
-           " backend reduces tensors on ", comm->device().str(), " (use --dist mpi)");
+  const Device device = run_device(cfg, *comm);
+  // Mixed precision applies to the forward pass and the loss (see below); the
+  // products of f32 tensors on a GPU use the chosen kernels in exact f32
+  // unless the caller asked for TF32 (kernels/cuda/backend.h, per thread).
+  const DType compute = cfg.precision == "bf16" ? DType::bf16 : DType::f32;
+  kernels::CudaBackendGuard cuda_kernels(cfg.cuda_backend == "vendor" ? kernels::CudaBackend::Vendor
+                                                                       : kernels::CudaBackend::Own);
   if (lead) {
     fs::create_directories(out);
     if (!resume) std::ofstream(out + "/config.json") << to_json(cfg).dump(2) << "\n";
@@ -116,6 +145,9 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   PretrainModel model(cfg, cfg.identities);
   model.train();
   if (world > 1 && cfg.sync_bn) nn::dist::convert_sync_batchnorm(model, comm);
+  // Built (and seeded) on the CPU, so that every device starts from the same
+  // weights; the method's queues and the optimizer's state follow the model.
+  model.to(device);
   auto method = make_method(cfg, model);
   method->set_communicator(comm);
   const double scale = static_cast<double>(cfg.batch) / cfg.ref_batch;  // linear scaling rule
@@ -190,7 +222,13 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
     double lr = nn::cosine_with_warmup(step, total, cfg.warmup_epochs * per_epoch, peak,
                                        cfg.warmup_start_fraction * peak, cfg.final_lr_fraction * peak);
     opt->set_lr(lr);
-    Tensor loss = method->loss(batch, step);
+    move_batch(batch, device);
+    Tensor loss;
+    {
+      // Autocast records bf16 casts in the graph, so backward needs no guard.
+      AutocastGuard autocast(compute);
+      loss = method->loss(batch, step);
+    }
     // The global batch's loss: the mean of the ranks' (equal-sized) shares.
     double value = world > 1 ? comm->all_reduce_scalar(loss.item(), nn::dist::ReduceOp::Average) : loss.item();
     if (!std::isfinite(value))

@@ -7,14 +7,16 @@
 //
 // As a library call (config in, backbone checkpoint out):
 //
-//   fb::pretrain::Config c = fb::pretrain::preset("mini");
+//   fb::pretrain::Config c = fb::pretrain::preset("smoke");
 //   c.method = "swav";
 //   c.data = "synth:uncurated";
 //   fb::pretrain::run_pretraining(c, "runs/swav");   // writes runs/swav/backbone.safetensors
 //
-// Data parallel: RunOptions::comm (e.g. nn::dist::make_communicator("mpi"))
-// under `mpirun -np N`; the run is then the one-process run of the same
-// global batch, split over N ranks.
+// On a GPU: c.device = "cuda" (and c.precision = "bf16" for mixed precision).
+//
+// Data parallel: RunOptions::comm (e.g. nn::dist::make_communicator("mpi"),
+// or "nccl" with c.device = "cuda") under `mpirun -np N`; the run is then the
+// one-process run of the same global batch, split over N ranks.
 #include <functional>
 #include <string>
 
@@ -34,6 +36,10 @@ struct RunSummary {
 struct RunOptions {
   bool resume = false;          // continue the run in out_dir from its checkpoint (its saved config wins)
   int64_t max_steps = 0;        // > 0: stop after this many steps in all (applies on resume too)
+  // Where and how this run computes, over the config's values (on resume, the
+  // checkpoint's) when not empty. Checkpoints are device-agnostic: a run
+  // written on a GPU continues on the CPU and the other way round.
+  std::string device, precision, cuda_backend;
   bool progress = true;         // progress line on stderr
   // Called after every backward pass, before the gradients are checked and
   // applied, with the step number and the trainable parameters (instrumentation

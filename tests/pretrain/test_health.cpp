@@ -14,6 +14,7 @@
 #include "facebench/pretrain/health.h"
 #include "facebench/pretrain/trainer.h"
 #include "tensor/ops.h"
+#include "tiny_run.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,34 +29,9 @@ Tensor param_with_grad(const std::vector<double>& grad) {
   return p;
 }
 
-// The smallest run that still goes through every part of the trainer.
-pretrain::Config tiny_run(const std::string& method) {
-  pretrain::Config c = pretrain::preset("smoke");
-  c.method = method;
-  c.data = method == "supervised" ? "synth:curated" : "synth:uncurated";
-  c.width = 0.125;
-  c.res = 32;
-  c.small_res = 16;
-  c.n_local = method == "swav" ? 2 : 0;
-  c.identities = 8;
-  c.per_identity = 4;
-  c.image_size = 48;
-  c.batch = 8;
-  c.epochs = 2;
-  c.checkpoint_every = 1;
-  c.workers = 1;
-  c.proj_hidden = 32;
-  c.proj_out = 8;
-  c.prototypes = 16;
-  c.queue = 16;
-  return c;
-}
+using fbtest::tiny_run;
 
-std::string scratch_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("fb_pretrain_health_" + name);
-  fs::remove_all(d);
-  return d.string();
-}
+std::string scratch_dir(const std::string& name) { return fbtest::scratch_dir("health_" + name); }
 }  // namespace
 
 TEST_CASE("gradient_norm is the global L2 norm and NaN when a gradient is") {

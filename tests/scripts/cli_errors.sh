@@ -28,4 +28,11 @@ expect_error "keys do not match" "$facebench" forward --arch resnet50 --weights 
 expect_error "conv1.weight has shape" "$facebench" forward --weights "$tmp/w.safetensors" --input "$tmp/bad.npy" --output "$tmp/y.npy"
 expect_error "resnet18" "$facebench" forward --arch vgg16 --weights "$tmp/w.safetensors" --input "$tmp/bad.npy" --output "$tmp/y.npy"
 expect_error "--per-identity" "$facebench" train --per-identity 2 --held-out 2
+# Pre-training: a data-parallel backend that cannot reduce the run's tensors, and a GPU run
+# without a GPU (checked only where no NVIDIA driver answers, so that a GPU machine skips it).
+expect_error "--dist nccl reduces GPU tensors" "$facebench" pretrain --dist nccl --device cpu --out "$tmp/p"
+expect_error "--dist mpi reduces CPU tensors" "$facebench" pretrain --dist mpi --device cuda --out "$tmp/p"
+if ! nvidia-smi -L > /dev/null 2>&1; then
+  expect_error "pretrain: --device cuda" "$facebench" pretrain --device cuda --max-steps 1 --out "$tmp/p"
+fi
 exit $fail
