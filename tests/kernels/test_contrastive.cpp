@@ -86,7 +86,8 @@ TEST_CASE("contrastive cross-entropy: hand-worked rows; the excluded column take
   Tensor pos = indices({1, 0}), exc = indices({-1, 1});
   for (auto be : kBackends) {
     CpuBackendGuard guard(be);
-    auto [loss, row_max, row_log_sum] = kernels::contrastive_cross_entropy_forward(sim, pos, exc, 1.0);
+    Tensor loss, row_max, row_log_sum;
+    std::tie(loss, row_max, row_log_sum) = kernels::contrastive_cross_entropy_forward(sim, pos, exc, 1.0);
     const double expected = 0.5 * (std::log(4.0) + std::log(4.0) - std::log(3.0));
     CHECK(loss.item() == doctest::Approx(expected).epsilon(1e-14));
     CHECK(row_max.to_vector<double>()[1] == doctest::Approx(std::log(3.0)).epsilon(1e-14));  // not 100
@@ -107,21 +108,25 @@ TEST_CASE("contrastive cross-entropy: cpu matches reference (f32 and f64, odd sh
   uint64_t seed = 1;
   for (DType dt : {DType::f32, DType::f64})
     for (Mode mode : kModes)
-      for (auto [N, M] : std::vector<Shape2>{{1, 1}, {3, 1}, {1, 7}, {5, 33}, {17, 1}, {37, 1001}, {2, 2},
-                                             {6, 6}, {130, 130}, {64, 4097}})
+      for (const Shape2& nm : std::vector<Shape2>{{1, 1}, {3, 1}, {1, 7}, {5, 33}, {17, 1}, {37, 1001}, {2, 2},
+                                                  {6, 6}, {130, 130}, {64, 4097}})
         for (double scale : {1.0, 300.0}) {  // unit-norm-like similarities, then huge logits
+          const int64_t N = nm.N, M = nm.M;
           if (mode == Mode::NtXentDiagonal && (N != M || N % 2)) continue;
           Generator gen(seed++);
           const double tau = mode == Mode::MocoFirstColumn ? 0.07 : 0.5;
           INFO("N=", N, " M=", M, " ", mode_name(mode), " scale=", scale, " ", std::string(dtype_name(dt)));
           Tensor sim = rnd({N, M}, dt, gen, scale);
-          auto [pos, exc] = targets(mode, N, M, gen);
+          Tensor pos, exc;  // named tensors, not a structured binding: clang 14 cannot capture bindings in lambdas
+          std::tie(pos, exc) = targets(mode, N, M, gen);
           const double tol = dt == DType::f32 ? 1e-5 : 1e-12;
           auto forward = [&](CpuBackend be) {
             return with(be, [&] { return kernels::contrastive_cross_entropy_forward(sim, pos, exc, tau); });
           };
-          auto [loss, row_max, row_log_sum] = forward(CpuBackend::Cpu);
-          auto [ref_loss, ref_max, ref_log_sum] = forward(CpuBackend::Reference);
+          Tensor loss, row_max, row_log_sum;
+          std::tie(loss, row_max, row_log_sum) = forward(CpuBackend::Cpu);
+          Tensor ref_loss, ref_max, ref_log_sum;
+          std::tie(ref_loss, ref_max, ref_log_sum) = forward(CpuBackend::Reference);
           CHECK(std::isfinite(loss.item()));
           CHECK(loss.item() == doctest::Approx(ref_loss.item()).epsilon(tol));
           if (dt == DType::f64 && scale == 1.0)  // the plain definition overflows for huge logits
@@ -145,18 +150,21 @@ TEST_CASE("contrastive cross-entropy: backward matches finite differences (f64, 
   uint64_t seed = 100;
   for (auto be : kBackends)
     for (Mode mode : kModes)
-      for (auto [N, M] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 5}, {4, 4}, {7, 2}, {6, 6}}) {
+      for (const auto& nm : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 5}, {4, 4}, {7, 2}, {6, 6}}) {
+        const int64_t N = nm.first, M = nm.second;
         if (mode == Mode::NtXentDiagonal && (N != M || N % 2)) continue;
         CpuBackendGuard guard(be);
         INFO(std::string(kernels::cpu_backend_name(be)), " N=", N, " M=", M, " ", mode_name(mode));
         Generator gen(seed++);
         Tensor sim = rnd({N, M}, DType::f64, gen, 0.8);
-        auto [pos, exc] = targets(mode, N, M, gen);
+        Tensor pos, exc;  // named tensors, not a structured binding: clang 14 cannot capture bindings in lambdas
+        std::tie(pos, exc) = targets(mode, N, M, gen);
         const double tau = 0.3, w = 1.7;
         auto L = [&] {
           return w * std::get<0>(kernels::contrastive_cross_entropy_forward(sim, pos, exc, tau)).item();
         };
-        auto [loss, row_max, row_log_sum] = kernels::contrastive_cross_entropy_forward(sim, pos, exc, tau);
+        Tensor loss, row_max, row_log_sum;
+        std::tie(loss, row_max, row_log_sum) = kernels::contrastive_cross_entropy_forward(sim, pos, exc, tau);
         Tensor d = kernels::contrastive_cross_entropy_backward(scalar(w, DType::f64), sim, pos, exc, tau, row_max,
                                                                row_log_sum);
         CHECK(near_enough(d, numeric_grad(sim, L), 1e-7));
@@ -185,7 +193,8 @@ TEST_CASE("contrastive cross-entropy: errors name the op, the row and the shapes
         "contrastive_cross_entropy: sim must be a non-empty 2-D [N, M] tensor, got [0, 4]");
   CHECK(fwd(zeros({3, 5}, DType::i32), indices({0, 1, 2}), Tensor(), 0.1) ==
         "contrastive_cross_entropy: dtype i32 is not supported (f32 or f64)");
-  auto [loss, row_max, row_log_sum] =
+  Tensor loss, row_max, row_log_sum;
+  std::tie(loss, row_max, row_log_sum) =
       kernels::contrastive_cross_entropy_forward(sim, indices({0, 1, 2}), Tensor(), 0.1);
   CHECK(error_of([&] {
           kernels::contrastive_cross_entropy_backward(scalar(1.0, DType::f64), sim, indices({0, 1, 2}), Tensor(), 0.1,
