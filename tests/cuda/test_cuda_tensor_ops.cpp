@@ -13,11 +13,13 @@
 
 #include "autograd/engine.h"
 #include "cuda_test_util.h"
+#include "kernels/kernel_test_util.h"  // error_of
 #include "nn/functional.h"
 #include "nn/layers.h"
 #include "nn/module.h"
 
 using namespace fb;
+using fb::kernel_test::error_of;
 using fbtest::gpu;
 
 namespace {
@@ -81,16 +83,6 @@ std::vector<Operand> layouts(const Shape& s, DType dt, Generator& gen, double lo
     }
   }
   return out;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const fb::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 const std::vector<Shape> kUnaryShapes = {{}, {0}, {1}, {33, 17}, {3, 1, 5, 2}, {2, 0, 3}, {(1 << 20) + 5}};
