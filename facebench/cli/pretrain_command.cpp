@@ -123,7 +123,7 @@ void register_pretrain_command(CLI::App& app) {
     if (!lead) return;
     std::printf("pretrain %s: %lld steps, loss %.4f (first epoch) -> %.4f (last epoch), %.1f img/s, waited for data "
                 "%.1f%% of the time\nwrote %s/backbone.safetensors\n",
-                cfg.method.c_str(), static_cast<long long>(r.steps), r.first_loss, r.last_loss, r.images_per_second,
+                r.method.c_str(), static_cast<long long>(r.steps), r.first_loss, r.last_loss, r.images_per_second,
                 100 * r.loader_wait_fraction, a->out.c_str());
   });
 }

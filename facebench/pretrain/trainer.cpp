@@ -195,6 +195,7 @@ RunSummary run_pretraining(Config cfg, const std::string& out, const RunOptions&
   };
 
   RunSummary summary;
+  summary.method = cfg.method;
   int64_t step = state.step;
   std::optional<app::Progress> bar;
   if (o.progress && lead) {

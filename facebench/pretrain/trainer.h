@@ -27,6 +27,7 @@
 namespace fb::pretrain {
 
 struct RunSummary {
+  std::string method;  // of the config in force (the checkpoint's on resume)
   int64_t steps = 0;
   double first_loss = 0, last_loss = 0;  // mean loss of the first and last epoch run
   double images_per_second = 0;
