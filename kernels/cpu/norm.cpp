@@ -1,11 +1,9 @@
 #include "kernels/cpu/norm.h"
+#include "kernels/cpu/bit_select.h"
 #include "kernels/cpu/profile.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <type_traits>
 #include <vector>
 
 namespace fb::kernels::cpu {
@@ -50,18 +48,11 @@ std::vector<double> param_or(const T* p, int64_t n, double fallback) {
   return v;
 }
 
-// dy where the ReLU output y is positive, else +0 (as activation_backward),
-// by clearing the bits: a select here, widened to double for the sums, stays
-// a scalar branch in GCC's output (9x slower on random signs).
+// dy where the ReLU output y is positive, else +0 (as activation_backward);
+// bit_select.h says why not a plain ?:.
 template <typename T>
 inline T relu_masked(T dy, T y) {
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-  Bits b;
-  std::memcpy(&b, &dy, sizeof(T));
-  b &= Bits(0) - Bits(y > T(0));
-  T out;
-  std::memcpy(&out, &b, sizeof(T));
-  return out;
+  return select_bits(y > T(0), dy, T(0));
 }
 
 // y[r, c] = (x[r, c] - sub[c]) * mul[c] + add[c], computed in double.
