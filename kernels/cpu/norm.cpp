@@ -120,13 +120,13 @@ void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c) {
         const T v = static_cast<T>((xr[c] - mp[c]) * sp[c] + bp[c]) + rr[c];
-        yr[c] = relu && v < T(0) ? T(0) : v;
+        yr[c] = select_bits(relu && v < T(0), T(0), v);
       }
     } else {
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c) {
         const T v = static_cast<T>((xr[c] - mp[c]) * sp[c] + bp[c]);
-        yr[c] = relu && v < T(0) ? T(0) : v;
+        yr[c] = select_bits(relu && v < T(0), T(0), v);
       }
     }
   }
