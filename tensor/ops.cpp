@@ -32,10 +32,6 @@ decltype(auto) dispatch_float(DType t, const char* op, F&& f) {
   }
 }
 
-void check_cpu(const Tensor& t, const char* op) {
-  FB_CHECK(t.device().is_cpu(), op, ": tensor on ", t.device().str(), " is not supported here");
-}
-
 // Operands of one op must live on one device (there is no implicit transfer).
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
   FB_CHECK(a.device() == b.device(), op, ": operands on different devices (", a.device().str(), " and ",
@@ -65,7 +61,6 @@ template <typename F>
 Tensor unary_float(const Tensor& a, const char* op, CudaUnary cu, F f) {
   if (a.device().is_cuda())
     return dispatch_float(a.dtype(), op, [&](auto) { return cuda::unary(cu.op, a, cu.s0, cu.s1); });
-  check_cpu(a, op);
   return dispatch_float(a.dtype(), op, [&](auto z) {
     using T = decltype(z);
     return map_unary<T>(a, [&](T v) { return static_cast<T>(f(v)); });
@@ -76,7 +71,6 @@ template <typename F>
 Tensor unary_math(const Tensor& a, const char* op, CudaUnary cu, F f) {
   if (a.device().is_cuda())
     return dispatch_math(a.dtype(), op, [&](auto) { return cuda::unary(cu.op, a, cu.s0, cu.s1); });
-  check_cpu(a, op);
   return dispatch_math(a.dtype(), op, [&](auto z) {
     using T = decltype(z);
     return map_unary<T>(a, [&](T v) { return static_cast<T>(f(v)); });
@@ -87,10 +81,6 @@ template <typename F>
 Tensor binary(const Tensor& a, const Tensor& b, const char* op, cuda::BinaryOp cuda_op, F f) {
   check_same_device(op, a, b);
   const bool gpu = a.device().is_cuda();
-  if (!gpu) {
-    check_cpu(a, op);
-    check_cpu(b, op);
-  }
   FB_CHECK(a.dtype() == b.dtype(), op, ": dtypes differ (", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
            ")");
   Shape s = ops::broadcast_shapes(a.shape(), b.shape());
@@ -171,7 +161,6 @@ void fill_(const Tensor& t, double value) {
     t.bump_version();
     return;
   }
-  check_cpu(t, "fill_");
   dispatch_dtype(t.dtype(), [&](auto z) {
     using T = decltype(z);
     T v = static_cast<T>(value);
@@ -186,7 +175,6 @@ void fill_(const Tensor& t, double value) {
 
 void add_(const Tensor& dst, const Tensor& src, double alpha) {
   check_same_device("add_", dst, src);
-  if (!dst.device().is_cuda()) check_cpu(dst, "add_");
   FB_CHECK(dst.dtype() == src.dtype(), "add_: dtypes differ (", dtype_name(dst.dtype()), " and ",
            dtype_name(src.dtype()), ")");
   FB_CHECK(ops::broadcast_shapes(dst.shape(), src.shape()) == dst.shape(), "add_: cannot broadcast ",
@@ -216,7 +204,6 @@ void mul_(const Tensor& dst, double s) {
     dst.bump_version();
     return;
   }
-  check_cpu(dst, "mul_");
   dispatch_float(dst.dtype(), "mul_", [&](auto z) {
     using T = decltype(z);
     T a = static_cast<T>(s);
@@ -353,7 +340,6 @@ Tensor reduce_on_cuda(const Tensor& a, const char* op, cuda::ReduceOp kind, cons
 
 Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
   if (a.device().is_cuda()) return reduce_on_cuda(a, "sum", cuda::ReduceOp::Sum, normalise_dims(a, dims), keepdim);
-  check_cpu(a, "sum");
   dims = normalise_dims(a, dims);
   return dispatch_math(a.dtype(), "sum", [&](auto z) {
     using T = decltype(z);
@@ -367,7 +353,6 @@ Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
 Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
   if (a.device().is_cuda())
     return reduce_on_cuda(a, "mean", cuda::ReduceOp::Mean, normalise_dims(a, dims), keepdim);
-  check_cpu(a, "mean");
   dims = normalise_dims(a, dims);
   return dispatch_float(a.dtype(), "mean", [&](auto z) {
     using T = decltype(z);
@@ -378,7 +363,6 @@ Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
 }
 
 Tensor amax(const Tensor& a, int64_t dim, bool keepdim) {
-  if (!a.device().is_cuda()) check_cpu(a, "amax");
   FB_CHECK(a.numel() > 0, "amax: empty tensor");
   std::vector<int64_t> dims{a.wrap_dim(dim)};
   if (a.device().is_cuda()) return reduce_on_cuda(a, "amax", cuda::ReduceOp::Max, dims, keepdim);
@@ -392,7 +376,6 @@ Tensor amax(const Tensor& a, int64_t dim, bool keepdim) {
 }
 
 Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
-  if (!a.device().is_cuda()) check_cpu(a, "argmax");
   FB_CHECK(a.numel() > 0, "argmax: empty tensor");
   std::vector<int64_t> dims{a.wrap_dim(dim)};
   if (a.device().is_cuda()) return reduce_on_cuda(a, "argmax", cuda::ReduceOp::ArgMax, dims, keepdim);
@@ -457,11 +440,8 @@ int64_t gather_coord(const Tensor& a, int64_t dim, const Tensor& index, const Sh
 }  // namespace
 
 Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
+  check_same_device("index_select", a, index);
   const bool gpu = a.device().is_cuda();
-  if (gpu)
-    check_same_device("index_select", a, index);
-  else
-    check_cpu(a, "index_select");
   dim = a.wrap_dim(dim);
   FB_CHECK(index.dim() == 1, "index_select: index must be 1-D, got shape ", shape_str(index.shape()));
   auto idx = read_indices(index, "index_select");
@@ -480,11 +460,8 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
 }
 
 Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
+  check_same_device("gather", a, index);
   const bool gpu = a.device().is_cuda();
-  if (gpu)
-    check_same_device("gather", a, index);
-  else
-    check_cpu(a, "gather");
   dim = a.wrap_dim(dim);
   FB_CHECK(index.dim() == a.dim(), "gather: index rank ", index.dim(), " differs from input rank ", a.dim());
   auto idx = read_indices(index, "gather");
