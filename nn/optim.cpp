@@ -26,21 +26,10 @@ bool Optimizer::has_buffer(size_t i, const std::string& name) const {
   return false;
 }
 
-namespace {
-// Zeros shaped like parameter p, on its device (the CUDA buffers are zeroed
-// by the optimizer kernels' own helper: tensor/ops.h fills host memory only).
-Tensor zeros_like_param(const Tensor& p) {
-  if (!p.device().is_cuda()) return zeros(p.shape(), p.dtype());
-  Tensor t = Tensor::empty(p.shape(), p.dtype(), p.device());
-  kernels::cuda::zero_(t);
-  return t;
-}
-}  // namespace
-
 Tensor& Optimizer::buffer(size_t i, const std::string& name) {
   for (auto& [n, t] : buffers_[i])
     if (n == name) return t;
-  buffers_[i].emplace_back(name, zeros_like_param(params_[i]));
+  buffers_[i].emplace_back(name, zeros_like(params_[i]));
   return buffers_[i].back().second;
 }
 

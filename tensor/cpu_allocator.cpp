@@ -94,6 +94,8 @@ void deallocate(void* p, size_t nbytes) {
   std::free(p);
 }
 
+bool caching() { return kCaching && cache().limit > 0; }
+
 Stats stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);

@@ -22,6 +22,9 @@ struct Stats {
   uint64_t cache_hits = 0;     // ... served from the cache
 };
 Stats stats();
+// Whether freed large blocks are kept (false in sanitizer builds or with
+// FB_CPU_CACHE_MB=0).
+bool caching();
 // Returns every cached block to the system.
 void empty_cache();
 // The size a request is rounded to (exposed for tests).

@@ -59,7 +59,6 @@ void adamw_step(const Tensor&, const Tensor&, const Tensor&, const Tensor&, cons
   no_cuda("adamw_step");
 }
 void lars_step(const Tensor&, const Tensor&, const Tensor&, const optim::LarsHyper&) { no_cuda("lars_step"); }
-void zero_(const Tensor&) { no_cuda("zero_"); }
 
 }  // namespace fb::kernels::cuda
 #endif

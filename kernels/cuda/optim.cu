@@ -198,12 +198,4 @@ void lars_step(const Tensor& w, const Tensor& g, const Tensor& momentum_buffer, 
   FB_CUDA_CHECK_LAUNCH();
 }
 
-void zero_(const Tensor& t) {
-  FB_CHECK(t.defined() && t.device().is_cuda() && t.is_contiguous(), "zero_: needs a contiguous CUDA tensor");
-  if (t.numel() == 0) return;
-  fb::cuda::init();
-  FB_CUDA_CHECK(cudaSetDevice(t.device().index));
-  FB_CUDA_CHECK(cudaMemsetAsync(t.raw_data(), 0, t.nbytes(), fb::cuda::stream()));
-}
-
 }  // namespace fb::kernels::cuda

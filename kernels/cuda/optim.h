@@ -20,8 +20,4 @@ void adamw_step(const Tensor& w, const Tensor& g, const Tensor& exp_avg, const T
 // the trust ratio stays on the device.
 void lars_step(const Tensor& w, const Tensor& g, const Tensor& momentum_buffer, const optim::LarsHyper& h);
 
-// Sets every element of the contiguous CUDA tensor t to 0 (optimizer state
-// buffers; all-zero bits are 0 in every floating dtype).
-void zero_(const Tensor& t);
-
 }  // namespace fb::kernels::cuda
