@@ -2,9 +2,9 @@
 // take ? a : b on float or double through bit masks. Inside the vectorised
 // channel loops of the pooling and normalisation kernels GCC compiles a ?:
 // on floating values (with a condition from a compare) into a scalar branch,
-// which mispredicts on data with random signs: max pooling ran 2.4x and the
-// fused ReLU mask of batch norm 6x slower than with this form, which
-// vectorises to compares, ands and ors.
+// which mispredicts on data with random signs (ResNet-18 at batch 32: max
+// pooling 9.5 ms against 3.0, the fused batch-norm backward at 64@28 9.3 ms
+// against 1.6); this form vectorises to compares, ands and ors.
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
