@@ -1,11 +1,13 @@
-// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (float, NHWC x OIHW).
+// Winograd F(m x m, 3x3) for 3x3 stride-1 convolutions (float, NHWC x OIHW),
+// with m = 2 or 4 (the tile transforms are in winograd_tiles.h).
 //
-// Each 2x2 block of outputs (a "tile") comes from the 4x4 input patch d
-// around it and the 3x3 kernel g as
+// Each m x m block of outputs (a "tile") comes from the a x a input patch d
+// around it (a = m + 2) and the 3x3 kernel g as
 //   Y = A^T [ (G g G^T) (.) (B^T d B) ] A                          (Lavin & Gray 2016)
-// with 16 multiplications per channel pair instead of 36 (2.25x fewer). The
-// sum over input channels turns the elementwise product at each of the 16
-// positions xi of the transformed tile into one GEMM:
+// with a^2 multiplications per channel pair instead of 9 m^2: 2.25x fewer for
+// F(2x2), 4x fewer for F(4x4). The sum over input channels turns the
+// elementwise product at each of the a^2 positions xi of the transformed tile
+// into one GEMM:
 //   M_xi[tiles, O] = V_xi[tiles, C] @ U_xi[C, O]
 // V: transformed input tiles; U: transformed weights.
 //
@@ -14,7 +16,7 @@
 //   transform the block's input patches  -> V[xi][TB][C]   (vectorised over C)
 //   for xi, output panel, run of <= MR tiles: the direct-A micro-kernel
 //     (direct_kernel.h) reads V's rows in place      -> M[xi][TB][O]
-//   inverse-transform M (+ bias) into the 2x2 outputs (vectorised over O)
+//   inverse-transform M (+ bias) into the m x m outputs (vectorised over O)
 // A block's V and M (up to 4 MB) sit in L3, the slices of one position xi in
 // L2 while it is worked on, and the block is long enough that streaming U
 // past it costs little.
@@ -24,21 +26,30 @@
 // and padding 2 - pad.
 //
 // The weight gradient follows from the forward formula (linear in U): with
-// Z = A dY A^T the transformed 2x2 output gradient of a tile,
-//   dU_xi[c, o] = sum over tiles of V_xi[t, c] Z_xi[t, o]      (16 GEMMs, K = tiles)
+// Z = A dY A^T the transformed output gradient of a tile,
+//   dU_xi[c, o] = sum over tiles of V_xi[t, c] Z_xi[t, o]      (a^2 GEMMs, K = tiles)
 //   dg = G^T dU G                                             (per kernel)
 // Blocks of tiles are shared by the threads: they split a block's transforms
-// by tile, then its 16 GEMMs by xi (so at most 16 threads multiply),
-// accumulating into dU.
+// by tile, then its GEMMs by xi, accumulating into dU.
 //
-// Numerics: the transforms add at most 9 terms (with exact halvings). Against
-// the f64 reference (random data, batch 4) the relative error is 2.6e-7 -
-// 6.8e-7 (64 to 512 channels), against 2.3e-7 - 3.8e-7 for the direct kernels.
+// Which tile size: see winograd_tile() below.
+//
+// The short loops over a tile's rows and columns inside the channel loops
+// carry "#pragma GCC unroll": left rolled (GCC keeps F(4x4)'s 6-long loops
+// so), they stop the channel loop from being vectorised.
+//
+// Numerics: F(2x2)'s transforms add at most 9 terms (with exact halvings);
+// F(4x4)'s scale by up to 8 and 1/24 (and 1/6, inexact). Against the f64
+// reference (random data, batch 4; 64@56, 128@28, 256@14, 512@7) the
+// relative error of F(2x2) is 2.6e-7 - 6.8e-7, of F(4x4) 1.7e-6 - 3.5e-6
+// forward and input gradient, 7.8e-7 - 2.8e-6 weight gradient; the direct
+// kernels' is 2.3e-7 - 3.8e-7.
 #include "kernels/cpu/conv_winograd.h"
 
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -46,11 +57,12 @@
 #include "kernels/cpu/aligned_buffer.h"
 #include "kernels/cpu/direct_kernel.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/winograd_tiles.h"
+#include "tensor/error.h"
 
 namespace fb::kernels::cpu {
 namespace {
 
-constexpr int kXi = 16;     // positions of a transformed 4x4 tile
 constexpr int kMaxNr = 32;  // widest micro-kernel panel (AVX-512)
 
 // The convolution as the Winograd code sees it (the input gradient swaps the
@@ -59,10 +71,21 @@ struct WinoShape {
   int64_t N, H, W, C;  // input
   int64_t OH, OW, O;   // output
   int64_t pad_h, pad_w;
-  int64_t TH() const { return (OH + 1) / 2; }  // tiles per column / row
-  int64_t TW() const { return (OW + 1) / 2; }
-  int64_t tiles() const { return N * TH() * TW(); }
+  int64_t tiles_down(int m) const { return (OH + m - 1) / m; }
+  int64_t tiles_across(int m) const { return (OW + m - 1) / m; }
+  int64_t tiles(int m) const { return N * tiles_down(m) * tiles_across(m); }
 };
+
+// Tile index -> image and the tile's first output row and column.
+struct TilePos {
+  int64_t n, oh, ow;
+};
+template <typename Tile>
+TilePos tile_pos(const WinoShape& s, int64_t tile) {
+  const int64_t across = s.tiles_across(Tile::m), per_image = s.tiles_down(Tile::m) * across;
+  const int64_t r = tile % per_image;
+  return {tile / per_image, r / across * Tile::m, r % across * Tile::m};
+}
 
 // U[xi][panel][c][NR] = (G g G^T)[xi] of kernel (o, c), zero for o >= O.
 // kernel_at(o, c, kh, kw) reads the 3x3 kernel mapping input channel c to
@@ -71,11 +94,12 @@ struct WinoShape {
 // the weights, which differs between the forward and the input gradient, the
 // reads are runs of whole kernels), then transformed with the lanes as the
 // vector dimension and stored as whole NR-wide rows.
-template <typename KernelAt>
+template <typename Tile, typename KernelAt>
 FloatBuf transform_weights(const WinoShape& s, int nr, KernelAt kernel_at) {
+  constexpr int a = Tile::a;
   constexpr int64_t cb = 16;
   const int64_t npanel = (s.O + nr - 1) / nr, xi_stride = npanel * s.C * nr;
-  FloatBuf u = alloc_floats(size_t(kXi * xi_stride));
+  FloatBuf u = alloc_floats(size_t(a * a * xi_stride));
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t panel = 0; panel < npanel; ++panel)
     for (int64_t c0 = 0; c0 < s.C; c0 += cb) {
@@ -91,20 +115,15 @@ FloatBuf transform_weights(const WinoShape& s, int nr, KernelAt kernel_at) {
         const float(*g)[kMaxNr] = gb[c];  // g[kh * 3 + kw][lane]
 #pragma omp simd
         for (int lane = 0; lane < nr; ++lane) {
-          // t = G g, then G t^T: G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-          float t[4][3];
-          for (int j = 0; j < 3; ++j) {
-            const float g0 = g[j][lane], g1 = g[3 + j][lane], g2 = g[6 + j][lane];
-            t[0][j] = g0;
-            t[1][j] = 0.5f * (g0 + g1 + g2);
-            t[2][j] = 0.5f * (g0 - g1 + g2);
-            t[3][j] = g2;
-          }
-          for (int i = 0; i < 4; ++i) {
-            dst[(i * 4 + 0) * xi_stride + lane] = t[i][0];
-            dst[(i * 4 + 1) * xi_stride + lane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-            dst[(i * 4 + 2) * xi_stride + lane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-            dst[(i * 4 + 3) * xi_stride + lane] = t[i][2];
+          float t[3][a];  // t[j] = G (column j of g)
+#pragma GCC unroll 8
+          for (int j = 0; j < 3; ++j) Tile::weight(g[j][lane], g[3 + j][lane], g[6 + j][lane], t[j]);
+#pragma GCC unroll 8
+          for (int i = 0; i < a; ++i) {  // row i of G g, times G^T
+            float r[a];
+            Tile::weight(t[0][i], t[1][i], t[2][i], r);
+#pragma GCC unroll 8
+            for (int k = 0; k < a; ++k) dst[(i * a + k) * xi_stride + lane] = r[k];
           }
         }
       }
@@ -112,164 +131,182 @@ FloatBuf transform_weights(const WinoShape& s, int nr, KernelAt kernel_at) {
   return u;
 }
 
-// Tile index -> image and tile coordinates.
-struct TilePos {
-  int64_t n, ty, tx;
-};
-TilePos tile_pos(const WinoShape& s, int64_t tile) {
-  const int64_t per_image = s.TH() * s.TW(), r = tile % per_image;
-  return {tile / per_image, r / s.TW(), r % s.TW()};
-}
-
 // V[xi][t][c] = (B^T d B)[xi] for tiles tile0 .. tile0 + nt; reads outside
 // the input come from `zeros` (C zeros).
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+template <typename Tile>
 void transform_input(const WinoShape& s, const float* x, const float* zeros, int64_t tile0, int64_t nt, float* v,
                      int64_t xi_stride) {
+  constexpr int a = Tile::a;
   const int64_t C = s.C;
   for (int64_t t = 0; t < nt; ++t) {
-    const TilePos p = tile_pos(s, tile0 + t);
-    const float* d[16];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t ih = 2 * p.ty - s.pad_h + i, iw = 2 * p.tx - s.pad_w + j;
-        d[i * 4 + j] = ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? x + ((p.n * s.H + ih) * s.W + iw) * C : zeros;
+    const TilePos p = tile_pos<Tile>(s, tile0 + t);
+    const float* d[a * a];
+    for (int i = 0; i < a; ++i)
+      for (int j = 0; j < a; ++j) {
+        const int64_t ih = p.oh - s.pad_h + i, iw = p.ow - s.pad_w + j;
+        d[i * a + j] = ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? x + ((p.n * s.H + ih) * s.W + iw) * C : zeros;
       }
     float* out = v + t * C;
 #pragma omp simd
     for (int64_t c = 0; c < C; ++c) {
-      float e[16];
-      for (int j = 0; j < 4; ++j) {  // B^T d: combine rows
-        const float d0 = d[j][c], d1 = d[4 + j][c], d2 = d[8 + j][c], d3 = d[12 + j][c];
-        e[j] = d0 - d2;
-        e[4 + j] = d1 + d2;
-        e[8 + j] = d2 - d1;
-        e[12 + j] = d1 - d3;
+      float e[a][a];                 // e[j] = B^T (column j of d)
+#pragma GCC unroll 8
+      for (int j = 0; j < a; ++j) {
+        float col[a];
+#pragma GCC unroll 8
+        for (int i = 0; i < a; ++i) col[i] = d[i * a + j][c];
+        Tile::input(col, e[j]);
       }
-      for (int i = 0; i < 4; ++i) {  // (B^T d) B: combine columns
-        const float e0 = e[i * 4], e1 = e[i * 4 + 1], e2 = e[i * 4 + 2], e3 = e[i * 4 + 3];
-        out[(i * 4 + 0) * xi_stride + c] = e0 - e2;
-        out[(i * 4 + 1) * xi_stride + c] = e1 + e2;
-        out[(i * 4 + 2) * xi_stride + c] = e2 - e1;
-        out[(i * 4 + 3) * xi_stride + c] = e1 - e3;
+#pragma GCC unroll 8
+      for (int i = 0; i < a; ++i) {  // row i of B^T d, times B
+        float row[a], r[a];
+#pragma GCC unroll 8
+        for (int j = 0; j < a; ++j) row[j] = e[j][i];
+        Tile::input(row, r);
+#pragma GCC unroll 8
+        for (int k = 0; k < a; ++k) out[(i * a + k) * xi_stride + c] = r[k];
       }
     }
   }
 }
 
-// The 2x2 outputs of tiles tile0 .. tile0 + nt from M[xi][t][O] (+ bias).
+// The m x m outputs of tiles tile0 .. tile0 + nt from M[xi][t][O] (+ bias).
 // Outputs past the bottom or right edge go to `scratch` (O floats).
-// A^T = [1 1 1 0; 0 1 -1 -1].
-void transform_output(const WinoShape& s, const float* m, int64_t xi_stride, const float* bias, int64_t tile0,
+template <typename Tile>
+void transform_output(const WinoShape& s, const float* mm, int64_t xi_stride, const float* bias, int64_t tile0,
                       int64_t nt, float* y, float* scratch) {
+  constexpr int a = Tile::a, m = Tile::m;
   const int64_t O = s.O;
   for (int64_t t = 0; t < nt; ++t) {
-    const TilePos p = tile_pos(s, tile0 + t);
-    float* dst[4];
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) {
-        const int64_t oh = 2 * p.ty + a, ow = 2 * p.tx + b;
-        dst[a * 2 + b] = oh < s.OH && ow < s.OW ? y + ((p.n * s.OH + oh) * s.OW + ow) * O : scratch;
+    const TilePos p = tile_pos<Tile>(s, tile0 + t);
+    float* dst[m * m];
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < m; ++j) {
+        const int64_t oh = p.oh + i, ow = p.ow + j;
+        dst[i * m + j] = oh < s.OH && ow < s.OW ? y + ((p.n * s.OH + oh) * s.OW + ow) * O : scratch;
       }
-    const float* src = m + t * O;
-    float *y00 = dst[0], *y01 = dst[1], *y10 = dst[2], *y11 = dst[3];
+    const float* src = mm + t * O;
 #pragma omp simd
     for (int64_t o = 0; o < O; ++o) {
-      float r0[4], r1[4];
-      for (int j = 0; j < 4; ++j) {  // A^T M: combine rows
-        const float m0 = src[j * xi_stride + o], m1 = src[(4 + j) * xi_stride + o],
-                    m2 = src[(8 + j) * xi_stride + o], m3 = src[(12 + j) * xi_stride + o];
-        r0[j] = m0 + m1 + m2;
-        r1[j] = m1 - m2 - m3;
+      float r[a][m];  // r[j] = A^T (column j of M)
+#pragma GCC unroll 8
+      for (int j = 0; j < a; ++j) {
+        float col[a];
+#pragma GCC unroll 8
+        for (int i = 0; i < a; ++i) col[i] = src[(i * a + j) * xi_stride + o];
+        Tile::output(col, r[j]);
       }
       const float b = bias ? bias[o] : 0.0f;
-      y00[o] = r0[0] + r0[1] + r0[2] + b;
-      y01[o] = r0[1] - r0[2] - r0[3] + b;
-      y10[o] = r1[0] + r1[1] + r1[2] + b;
-      y11[o] = r1[1] - r1[2] - r1[3] + b;
+#pragma GCC unroll 8
+      for (int i = 0; i < m; ++i) {  // row i of A^T M, times A
+        float row[a], out[m];
+#pragma GCC unroll 8
+        for (int j = 0; j < a; ++j) row[j] = r[j][i];
+        Tile::output(row, out);
+#pragma GCC unroll 8
+        for (int k = 0; k < m; ++k) dst[i * m + k][o] = out[k] + b;
+      }
     }
   }
 }
 
 // Z[xi][t][o] = (A dY A^T)[xi] for tiles tile0 .. tile0 + nt, where dY is the
-// tile's 2x2 block of the output gradient (zero past the edges).
+// tile's m x m block of the output gradient (zero past the edges).
+template <typename Tile>
 void transform_grad_output(const WinoShape& s, const float* dy, const float* zeros, int64_t tile0, int64_t nt,
                            float* z, int64_t xi_stride) {
+  constexpr int a = Tile::a, m = Tile::m;
   const int64_t O = s.O;
   for (int64_t t = 0; t < nt; ++t) {
-    const TilePos p = tile_pos(s, tile0 + t);
-    const float* src[4];
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) {
-        const int64_t oh = 2 * p.ty + a, ow = 2 * p.tx + b;
-        src[a * 2 + b] = oh < s.OH && ow < s.OW ? dy + ((p.n * s.OH + oh) * s.OW + ow) * O : zeros;
+    const TilePos p = tile_pos<Tile>(s, tile0 + t);
+    const float* src[m * m];
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < m; ++j) {
+        const int64_t oh = p.oh + i, ow = p.ow + j;
+        src[i * m + j] = oh < s.OH && ow < s.OW ? dy + ((p.n * s.OH + oh) * s.OW + ow) * O : zeros;
       }
     float* out = z + t * O;
-    const float *d00 = src[0], *d01 = src[1], *d10 = src[2], *d11 = src[3];
 #pragma omp simd
     for (int64_t o = 0; o < O; ++o) {
-      // A dY, A = [1 0; 1 1; 1 -1; 0 -1]: rows (p, q); then each row times A^T: [p, p+q, p-q, -q].
-      const float rows[4][2] = {{d00[o], d01[o]},
-                                {d00[o] + d10[o], d01[o] + d11[o]},
-                                {d00[o] - d10[o], d01[o] - d11[o]},
-                                {-d10[o], -d11[o]}};
-      for (int i = 0; i < 4; ++i) {
-        const float p0 = rows[i][0], q = rows[i][1];
-        out[(i * 4 + 0) * xi_stride + o] = p0;
-        out[(i * 4 + 1) * xi_stride + o] = p0 + q;
-        out[(i * 4 + 2) * xi_stride + o] = p0 - q;
-        out[(i * 4 + 3) * xi_stride + o] = -q;
+      float r[m][a];  // r[j] = A (column j of dY)
+#pragma GCC unroll 8
+      for (int j = 0; j < m; ++j) {
+        float col[m];
+#pragma GCC unroll 8
+        for (int i = 0; i < m; ++i) col[i] = src[i * m + j][o];
+        Tile::grad_output(col, r[j]);
+      }
+#pragma GCC unroll 8
+      for (int i = 0; i < a; ++i) {  // row i of A dY, times A^T
+        float row[m], zr[a];
+#pragma GCC unroll 8
+        for (int j = 0; j < m; ++j) row[j] = r[j][i];
+        Tile::grad_output(row, zr);
+#pragma GCC unroll 8
+        for (int k = 0; k < a; ++k) out[(i * a + k) * xi_stride + o] = zr[k];
       }
     }
   }
 }
 
-// dw[o][c] = G^T dU[c][o] G (3x3) from dU[xi][c][o].
-// G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
-void inverse_transform_weight_grad(int64_t C, int64_t O, const float* du, float* dw) {
-  const int64_t xi_stride = C * O;
-#pragma omp for schedule(static)
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t o = 0; o < O; ++o) {
-      const float* w = du + c * O + o;
-      float s[3][4];
-      for (int j = 0; j < 4; ++j) {
-        const float w0 = w[j * xi_stride], w1 = w[(4 + j) * xi_stride], w2 = w[(8 + j) * xi_stride],
-                    w3 = w[(12 + j) * xi_stride];
-        s[0][j] = w0 + 0.5f * (w1 + w2);
-        s[1][j] = 0.5f * (w1 - w2);
-        s[2][j] = 0.5f * (w1 + w2) + w3;
-      }
-      float* out = dw + (o * C + c) * 9;
-      for (int i = 0; i < 3; ++i) {
-        out[i * 3 + 0] = s[i][0] + 0.5f * (s[i][1] + s[i][2]);
-        out[i * 3 + 1] = 0.5f * (s[i][1] - s[i][2]);
-        out[i * 3 + 2] = 0.5f * (s[i][1] + s[i][2]) + s[i][3];
-      }
+// dw[o][c] = G^T dU[o][c] G (3x3) for one output channel o, from its a^2
+// rows dU[o][xi][c] (row_stride floats apart): the rows are read and
+// transformed vectorised over c into nine rows taps[tap][c] (9 C floats of
+// scratch), then interleaved into dw_o[c][tap] (a vector store with stride 9
+// would be nine scalar stores per lane).
+template <typename Tile>
+void inverse_transform_weight_grad(int64_t C, const float* du_o, int64_t row_stride, float* taps, float* dw_o) {
+  constexpr int a = Tile::a;
+#pragma omp simd
+  for (int64_t c = 0; c < C; ++c) {
+    float s[a][3];  // s[j] = G^T (column j of dU)
+#pragma GCC unroll 8
+    for (int j = 0; j < a; ++j) {
+      float col[a];
+#pragma GCC unroll 8
+      for (int i = 0; i < a; ++i) col[i] = du_o[(i * a + j) * row_stride + c];
+      Tile::weight_grad(col, s[j]);
     }
+#pragma GCC unroll 8
+    for (int i = 0; i < 3; ++i) {
+      float row[a], r[3];
+#pragma GCC unroll 8
+      for (int j = 0; j < a; ++j) row[j] = s[j][i];
+      Tile::weight_grad(row, r);
+#pragma GCC unroll 8
+      for (int k = 0; k < 3; ++k) taps[(i * 3 + k) * C + c] = r[k];
+    }
+  }
+  for (int64_t c = 0; c < C; ++c)
+#pragma GCC unroll 9
+    for (int k = 0; k < 9; ++k) dw_o[c * 9 + k] = taps[k * C + c];
 }
 
-// Tiles per block: a block's V and M, 64 * TB * (C + O) bytes, take up to
-// 4 MB (a share of L3); only one position's V_xi and M_xi (1/16 of that) are
-// worked on at a time, in L2. Long blocks matter for wide layers, where U
-// (16 C O floats: 16 MB at 512 channels) is streamed once per block.
+// Tiles per block: a block's V and M, 4 a^2 TB (C + O) bytes, take up to
+// 4 MB (a share of L3); only one position's V_xi and M_xi (1/a^2 of that)
+// are worked on at a time, in L2. Long blocks matter for wide layers, where
+// U (a^2 C O floats: 16 MB at 512 channels for F(2x2)) is streamed once per
+// block.
+template <typename Tile>
 int64_t block_tiles(const WinoShape& s) {
   if (const char* e = std::getenv("FB_WINOGRAD_TB")) return std::max<int64_t>(1, std::atol(e));
-  return std::max<int64_t>(14, (int64_t(4) << 20) / (64 * std::max<int64_t>(1, s.C + s.O)));
+  const int64_t bytes_per_tile = 4 * Tile::a * Tile::a * std::max<int64_t>(1, s.C + s.O);
+  return std::max<int64_t>(14, (int64_t(4) << 20) / bytes_per_tile);
 }
 
-template <typename KernelAt>
+template <typename Tile, typename KernelAt>
 void winograd_3x3(const WinoShape& s, const float* x, KernelAt kernel_at, const float* bias, float* y) {
+  constexpr int kXi = Tile::a * Tile::a;
   const DirectKernel& dk = direct_kernel(active_isa());
   const int nr = dk.nr;
   const int64_t npanel = (s.O + nr - 1) / nr, u_xi_stride = npanel * s.C * nr;
-  const FloatBuf u = transform_weights(s, nr, kernel_at);
+  const FloatBuf u = transform_weights<Tile>(s, nr, kernel_at);
   const std::vector<float> zeros(size_t(s.C), 0.0f);
-  const int64_t P = s.tiles();
+  const int64_t P = s.tiles(Tile::m);
   const int threads = omp_get_max_threads();
   // Blocks of at most block_tiles(), as many for every thread.
-  const int64_t per_thread = (P + threads - 1) / threads;
-  const int64_t blocks_per_thread = (per_thread + block_tiles(s) - 1) / block_tiles(s);
+  const int64_t per_thread = (P + threads - 1) / threads, max_tb = block_tiles<Tile>(s);
+  const int64_t blocks_per_thread = (per_thread + max_tb - 1) / max_tb;
   const int64_t tb = std::max<int64_t>(1, (per_thread + blocks_per_thread - 1) / blocks_per_thread);
   const int64_t nblocks = (P + tb - 1) / tb;
 #pragma omp parallel
@@ -280,7 +317,7 @@ void winograd_3x3(const WinoShape& s, const float* x, KernelAt kernel_at, const 
 #pragma omp for schedule(static)
     for (int64_t blk = 0; blk < nblocks; ++blk) {
       const int64_t tile0 = blk * tb, nt = std::min(tb, P - tile0);
-      transform_input(s, x, zeros.data(), tile0, nt, v.get(), v_xi);
+      transform_input<Tile>(s, x, zeros.data(), tile0, nt, v.get(), v_xi);
       // Runs of at most max_mr tiles, balanced (e.g. 56 = 4 x 14).
       const int64_t nrun = (nt + dk.max_mr - 1) / dk.max_mr;
       for (int xi = 0; xi < kXi; ++xi)
@@ -289,16 +326,121 @@ void winograd_3x3(const WinoShape& s, const float* x, KernelAt kernel_at, const 
           const int64_t cols = std::min<int64_t>(nr, s.O - panel * nr);
           for (int64_t r = 0; r < nrun; ++r) {
             const int64_t t0 = nt * r / nrun, t1 = nt * (r + 1) / nrun;
-            const float* a = v.get() + xi * v_xi + t0 * s.C;
-            dk.fn[t1 - t0](1, &a, s.C, s.C, b, m.get() + xi * m_xi + t0 * s.O + panel * nr, s.O, cols, 0.0f);
+            const float* av = v.get() + xi * v_xi + t0 * s.C;
+            dk.fn[t1 - t0](1, &av, s.C, s.C, b, m.get() + xi * m_xi + t0 * s.O + panel * nr, s.O, cols, 0.0f);
           }
         }
-      transform_output(s, m.get(), m_xi, bias, tile0, nt, y, scratch.data());
+      transform_output<Tile>(s, m.get(), m_xi, bias, tile0, nt, y, scratch.data());
     }
   }
 }
 
+template <typename Tile>
+void winograd_3x3_weight_grad(const WinoShape& s, const float* dy, const float* x, float* dw) {
+  constexpr int kXi = Tile::a * Tile::a;
+  // Every block of tiles costs a pass over dU (a^2 C O floats), as much as
+  // the block's own V and Z (a^2 TB (C + O)) once TB = C O / (C + O): blocks
+  // are at least that long, and balanced, so that no short last block pays a
+  // full pass. Wide layers with few tiles take them all in one block.
+  const int64_t C = s.C, O = s.O, P = s.tiles(Tile::m);
+  const int64_t max_tb = std::max(block_tiles<Tile>(s), C * O / (C + O));
+  const int64_t nblocks = (P + max_tb - 1) / max_tb, tb = (P + nblocks - 1) / nblocks;
+  // dU rows are padded by a cache line: rows a power of two apart would
+  // fall into the same L1 sets when the inverse transform reads a^2 of them.
+  const int64_t row_stride = C + 16;
+  FloatBuf v = alloc_floats(size_t(kXi * tb * C)), z = alloc_floats(size_t(kXi * tb * O));
+  const std::vector<float> zeros(size_t(std::max(C, O)), 0.0f);
+  auto transform_block = [&](int64_t tile0, int64_t nt) {
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < nt; ++t) {
+      transform_input<Tile>(s, x, zeros.data(), tile0 + t, 1, v.get() + t * C, tb * C);
+      transform_grad_output<Tile>(s, dy, zeros.data(), tile0 + t, 1, z.get() + t * O, tb * O);
+    }
+  };
+  if (nblocks == 1) {
+    // One block: each thread takes chunks of output channels, computes their
+    // dU rows for every xi (dU^T_xi[o, c] = sum_t Z_xi[t, o] V_xi[t, c]) into
+    // a chunk buffer, and transforms them straight into dw, so dU never
+    // travels to memory. Every GEMM call packs V_xi again, so chunks are
+    // long (one per thread, at most 128 channels: at 512 channels, batch 32,
+    // 7x7, chunks of 13 took 41 ms, of 128 20 ms).
+    const int64_t per_thread = (O + omp_get_max_threads() - 1) / omp_get_max_threads();
+    const int64_t ob = std::min<int64_t>(128, (per_thread + 15) / 16 * 16);
+    const int64_t nchunks = (O + ob - 1) / ob;
+#pragma omp parallel
+    {
+      transform_block(0, P);
+      FloatBuf du = alloc_floats(size_t(kXi * ob * row_stride)), taps = alloc_floats(size_t(9 * C));
+#pragma omp for schedule(static)
+      for (int64_t chunk = 0; chunk < nchunks; ++chunk) {
+        const int64_t o0 = chunk * ob, no = std::min(ob, O - o0);
+        for (int xi = 0; xi < kXi; ++xi)
+          gemm<float>(true, false, no, C, P, 1.0f, z.get() + xi * tb * O + o0, O, v.get() + xi * tb * C, C, 0.0f,
+                      du.get() + xi * row_stride, kXi * row_stride);
+        for (int64_t o = 0; o < no; ++o)
+          inverse_transform_weight_grad<Tile>(C, du.get() + o * kXi * row_stride, row_stride, taps.get(),
+                                              dw + (o0 + o) * C * 9);
+      }
+    }
+    return;
+  }
+  // Several blocks: the GEMMs of each block are split by xi and accumulate
+  // into the whole dU[o][xi][c], transformed at the end.
+  FloatBuf du = alloc_floats(size_t(kXi * row_stride * O));
+#pragma omp parallel
+  {
+    for (int64_t tile0 = 0; tile0 < P; tile0 += tb) {  // every thread walks the blocks
+      const int64_t nt = std::min(tb, P - tile0);
+      transform_block(tile0, nt);
+#pragma omp for schedule(static)
+      for (int xi = 0; xi < kXi; ++xi)
+        gemm<float>(true, false, O, C, nt, 1.0f, z.get() + xi * tb * O, O, v.get() + xi * tb * C, C,
+                    tile0 == 0 ? 0.0f : 1.0f, du.get() + xi * row_stride, kXi * row_stride);
+    }
+    FloatBuf taps = alloc_floats(size_t(9 * C));
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < O; ++o)
+      inverse_transform_weight_grad<Tile>(C, du.get() + o * kXi * row_stride, row_stride, taps.get(), dw + o * C * 9);
+  }
+}
+
+// The tile size forced by WinogradTileGuard (2 or 4), 0 for the rule below;
+// FB_WINOGRAD_TILE=2|4 sets the starting value.
+std::atomic<int>& forced_tile() {
+  static std::atomic<int> tile{[] {
+    const char* e = std::getenv("FB_WINOGRAD_TILE");
+    const int t = e ? std::atoi(e) : 0;
+    return t == 2 || t == 4 ? t : 0;
+  }()};
+  return tile;
+}
+
+// The tile with fewer products, a^2 per tile per channel pair, counting the
+// tiles that overhang the bottom and right edges: F(4x4) for sides of 3, 4,
+// 7, 8 and from 9 on, F(2x2) for sides of 1, 2, 5 and 6 (on ties its
+// transforms are the cheaper). Measured at batch 32 on the 3x3 layers of
+// ResNet-18 at 112 px and ResNet-50 at 224 px (sides 4 to 56), F(4x4) took
+// 0.55 - 0.95 of F(2x2)'s time in all three directions.
+int winograd_tile(const WinoShape& s) {
+  if (const int forced = forced_tile().load(std::memory_order_relaxed)) return forced;
+  const int64_t f4 = s.tiles(4) * 36, f2 = s.tiles(2) * 16;
+  return f4 < f2 ? 4 : 2;
+}
+
+template <typename KernelAt>
+void winograd_3x3_any(const WinoShape& s, const float* x, KernelAt kernel_at, const float* bias, float* y) {
+  if (winograd_tile(s) == 4)
+    winograd_3x3<WinogradF4>(s, x, kernel_at, bias, y);
+  else
+    winograd_3x3<WinogradF2>(s, x, kernel_at, bias, y);
+}
+
 }  // namespace
+
+int force_winograd_tile(int tile) {
+  FB_CHECK(tile == 0 || tile == 2 || tile == 4, "Winograd tile must be 2, 4 or 0 (per shape), got ", tile);
+  return forced_tile().exchange(tile, std::memory_order_relaxed);
+}
 
 bool winograd_applies(const ConvGeom& g) {
   static const bool enabled = [] {
@@ -316,7 +458,7 @@ bool conv2d_forward_winograd(const ConvGeom& g, const float* x, const float* w, 
   if (!winograd_applies(g)) return false;
   const WinoShape s{g.N, g.H, g.W, g.C, g.OH, g.OW, g.O, g.p.pad_h, g.p.pad_w};
   const int64_t C = g.C;
-  winograd_3x3(
+  winograd_3x3_any(
       s, x, [w, C](int64_t o, int64_t c, int kh, int kw) { return w[((o * C + c) * 3 + kh) * 3 + kw]; }, bias, y);
   return true;
 }
@@ -326,7 +468,7 @@ bool conv2d_backward_input_winograd(const ConvGeom& g, const float* dy, const fl
   // dx = conv(dy, w') with w'[c][o] = w[o][c] flipped, padding 2 - pad.
   const WinoShape s{g.N, g.OH, g.OW, g.O, g.H, g.W, g.C, 2 - g.p.pad_h, 2 - g.p.pad_w};
   const int64_t C = g.C;
-  winograd_3x3(
+  winograd_3x3_any(
       s, dy,
       [w, C](int64_t c, int64_t o, int kh, int kw) { return w[((o * C + c) * 3 + (2 - kh)) * 3 + (2 - kw)]; },
       nullptr, dx);
@@ -336,26 +478,10 @@ bool conv2d_backward_input_winograd(const ConvGeom& g, const float* dy, const fl
 bool conv2d_backward_weight_winograd(const ConvGeom& g, const float* dy, const float* x, float* dw) {
   if (!winograd_applies(g)) return false;
   const WinoShape s{g.N, g.H, g.W, g.C, g.OH, g.OW, g.O, g.p.pad_h, g.p.pad_w};
-  const int64_t C = g.C, O = g.O, P = s.tiles(), tb = std::min(P, block_tiles(s));
-  FloatBuf v = alloc_floats(size_t(kXi * tb * C)), z = alloc_floats(size_t(kXi * tb * O));
-  FloatBuf du = alloc_floats(size_t(kXi * C * O));
-  const std::vector<float> zeros(size_t(std::max(C, O)), 0.0f);
-#pragma omp parallel
-  {
-    for (int64_t tile0 = 0; tile0 < P; tile0 += tb) {  // every thread walks the blocks
-      const int64_t nt = std::min(tb, P - tile0);
-#pragma omp for schedule(static)
-      for (int64_t t = 0; t < nt; ++t) {
-        transform_input(s, x, zeros.data(), tile0 + t, 1, v.get() + t * C, tb * C);
-        transform_grad_output(s, dy, zeros.data(), tile0 + t, 1, z.get() + t * O, tb * O);
-      }
-#pragma omp for schedule(static)
-      for (int xi = 0; xi < kXi; ++xi)
-        gemm<float>(true, false, C, O, nt, 1.0f, v.get() + xi * tb * C, C, z.get() + xi * tb * O, O,
-                    tile0 == 0 ? 0.0f : 1.0f, du.get() + xi * C * O, O);
-    }
-    inverse_transform_weight_grad(C, O, du.get(), dw);
-  }
+  if (winograd_tile(s) == 4)
+    winograd_3x3_weight_grad<WinogradF4>(s, dy, x, dw);
+  else
+    winograd_3x3_weight_grad<WinogradF2>(s, dy, x, dw);
   return true;
 }
 

@@ -129,7 +129,7 @@ TEST_CASE("fast conv: ResNet-like shapes with row tails and channel chunks") {
   for (const Case& c : cases) check_case(c, seed++);
 }
 
-TEST_CASE("fast conv: Winograd F(2x2,3x3) forward and input gradient at the edges of its tiling") {
+TEST_CASE("fast conv: Winograd F(2x2,3x3) and F(4x4,3x3), all three directions, at the edges of their tiling") {
   const std::vector<Case> cases = {
       {3, 9, 11, 16, 17, 3, 3, 1, 1, 1, 1},   // odd output sides: partial edge tiles; O tail of 17
       {2, 8, 8, 33, 40, 3, 3, 1, 0, 1, 1},    // no padding (6x6 outputs)
@@ -138,13 +138,31 @@ TEST_CASE("fast conv: Winograd F(2x2,3x3) forward and input gradient at the edge
       {1, 3, 30, 300, 20, 3, 3, 1, 1, 1, 1},  // long reduction (C = 300) in the micro-kernel
       {4, 4, 4, 64, 96, 3, 3, 1, 1, 1, 1},    // ResNet-18's 4x4 stage shape, small
       {2, 29, 13, 16, 33, 3, 3, 1, 1, 1, 1},  // many tiles: several blocks per thread
+      {2, 10, 15, 20, 18, 3, 3, 1, 1, 1, 1},  // sides 2 and 3 past a multiple of 4
+      {3, 7, 7, 160, 144, 3, 3, 1, 1, 1, 1},  // weight gradient: wide, few tiles (one block, channel chunks)
+      {4, 64, 64, 16, 16, 3, 3, 1, 1, 1, 1},  // weight gradient: several tile blocks (1024 or 4096 tiles)
   };
-  uint64_t seed = 2000;
-  for (const Case& c : cases) {
-    const Conv2dParams p = to_params(c);
-    const auto g = kernels::conv_geometry({c.N, c.H, c.W, c.C}, {c.O, c.C, 3, 3}, p);
-    INFO(describe(c));
-    REQUIRE(cpu::winograd_applies(g));  // these shapes exercise the Winograd path
-    check_case(c, seed++);
+  for (int tile : {2, 4}) {
+    cpu::WinogradTileGuard force(tile);
+    uint64_t seed = 2000;
+    for (const Case& c : cases) {
+      const Conv2dParams p = to_params(c);
+      const auto g = kernels::conv_geometry({c.N, c.H, c.W, c.C}, {c.O, c.C, 3, 3}, p);
+      INFO("F(", tile, "x", tile, ",3x3) ", describe(c));
+      REQUIRE(cpu::winograd_applies(g));  // these shapes exercise the Winograd path
+      check_case(c, seed++);
+    }
   }
+}
+
+TEST_CASE("fast conv: the Winograd tile setting is checked and restored") {
+  CHECK_THROWS_AS(cpu::force_winograd_tile(3), Error);
+  const int before = cpu::force_winograd_tile(0);  // 0 unless FB_WINOGRAD_TILE is set
+  cpu::force_winograd_tile(before);
+  {
+    cpu::WinogradTileGuard force(4);
+    CHECK(cpu::force_winograd_tile(2) == 4);
+    CHECK(cpu::force_winograd_tile(4) == 2);
+  }
+  CHECK(cpu::force_winograd_tile(before) == before);
 }
