@@ -232,11 +232,15 @@ def main():
             save_safetensors(os.path.join(args.full, f"{arch}.safetensors"), m.state_dict())
             x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(5))
             np.save(os.path.join(args.full, "input.npy"), x.numpy())
+            m64 = build(arch, 1000, 1.0, 3).double()
+            m64.load_state_dict(m.state_dict())
             for mode in ["eval", "train"]:
                 m.train(mode == "train")
+                m64.train(mode == "train")
                 with torch.no_grad():
-                    y = m(x)
+                    y, y64 = m(x), m64(x.double())
                 np.save(os.path.join(args.full, f"{arch}_{mode}_torch.npy"), y.numpy())
+                np.save(os.path.join(args.full, f"{arch}_{mode}_torch64.npy"), y64.numpy())
         return
     # Small fixtures committed to the repository.
     save_safetensors(os.path.join(HERE, "resnet18_w0125.safetensors"), golden("resnet18", 0.125, 48, 3, 10, 11))
