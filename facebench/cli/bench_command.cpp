@@ -123,7 +123,7 @@ void run_kernels(const KernelArgs& a) {
   std::printf("(%%peak: F = of the FMA peak, B = of the memory bandwidth; x baseline = baseline time / our time, "
               "> 1 means faster; medians; load average now %.2f)\n"
               "(convolution GFLOP/s count the direct algorithm's operations; 3x3 stride-1 layers run Winograd "
-              "F(2x2,3x3), 2.25x fewer multiplications, so their %%peak can pass 100)\n",
+              "F(4x4,3x3) or F(2x2,3x3), 4x or 2.25x fewer multiplications, so their %%peak can pass 100)\n",
               load_average());
 
   if (!a.json.empty()) {
