@@ -46,6 +46,7 @@ struct TrainArgs {
   std::string arch = "resnet18", json, device = "cpu", precision = "f32", backend = "own";
   int64_t res = 112, batch = 32, steps = 10, warmup = 2, classes = 1000;
   int threads = 0;
+  bool scaling = false;
 };
 
 // Checks --device; `wired` says whether the subcommand runs on CUDA.
@@ -199,21 +200,25 @@ void run_train_bench(const TrainArgs& a) {
   to.min_repeats = int(a.steps);
   to.max_repeats = int(a.steps);
   to.min_seconds = 0;
-  net->train();
-  const bench::Timing tr = bench::time_it(
-      [&] {
-        train_step();
-        finish();
-      },
-      to);
-  net->eval();
-  const bench::Timing inf = bench::time_it(
-      [&] {
-        autograd::NoGradGuard ng;
-        Tensor y = net->forward(x);
-        finish();
-      },
-      to);
+  auto measure = [&] {
+    net->train();
+    const bench::Timing train = bench::time_it(
+        [&] {
+          train_step();
+          finish();
+        },
+        to);
+    net->eval();
+    const bench::Timing infer = bench::time_it(
+        [&] {
+          autograd::NoGradGuard ng;
+          Tensor y = net->forward(x);
+          finish();
+        },
+        to);
+    return std::make_pair(train, infer);
+  };
+  const auto [tr, inf] = measure();
   const double train_ips = double(a.batch) / tr.median_s, infer_ips = double(a.batch) / inf.median_s;
 
   // Where a CPU training step's time goes: two more steps with the kernel
@@ -243,6 +248,19 @@ void run_train_bench(const TrainArgs& a) {
                 100 * (prof_total - in_kernels) / prof_total);
     kernels::cpu::profile_reset();
   }
+  // Parallel efficiency: the same steps on one thread; efficiency =
+  // time on 1 / (threads x time on all).
+  const int threads = omp_get_max_threads();
+  double train_eff = 0, infer_eff = 0;
+  if (a.scaling && !on_cuda && threads > 1) {
+    omp_set_num_threads(1);
+    const auto [tr1, inf1] = measure();
+    omp_set_num_threads(threads);
+    train_eff = tr1.median_s / (threads * tr.median_s);
+    infer_eff = inf1.median_s / (threads * inf.median_s);
+    std::printf("parallel efficiency on %d threads: train %.2f (1 thread: %.1f img/s), inference %.2f (%.1f img/s)\n",
+                threads, train_eff, double(a.batch) / tr1.median_s, infer_eff, double(a.batch) / inf1.median_s);
+  }
   const std::string where = on_cuda ? cuda::device_name() + " backend " + a.backend
                                     : "threads " + std::to_string(omp_get_max_threads()) + " isa " +
                                           kernels::cpu::isa_name(kernels::cpu::active_isa());
@@ -265,6 +283,7 @@ void run_train_bench(const TrainArgs& a) {
                         {"inference_median_s", inf.median_s},
                         {"load_average", load_average()},
                         {"train_step_profile", jprof}};
+    if (train_eff > 0) j["parallel_efficiency"] = {{"train", train_eff}, {"inference", infer_eff}};
     std::ofstream(a.json) << j.dump(2) << "\n";
   }
 }
@@ -299,6 +318,7 @@ void register_bench_command(CLI::App& app) {
   tc->add_option("--warmup", t->warmup, "Untimed warm-up steps")->capture_default_str();
   tc->add_option("--threads", t->threads, "Threads (0: all)")->capture_default_str();
   tc->add_option("--json", t->json, "Write the results as JSON");
+  tc->add_flag("--scaling", t->scaling, "CPU: also time one thread and report the parallel efficiency");
   tc->add_option("--device", t->device, "cpu | cuda")->capture_default_str();
   tc->add_option("--precision", t->precision,
                  "f32 | bf16 (bf16 products, f32 master weights) | tf32 (CUDA: TF32 tensor cores for f32)")
