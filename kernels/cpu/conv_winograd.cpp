@@ -27,10 +27,12 @@
 //
 // The weight gradient follows from the forward formula (linear in U): with
 // Z = A dY A^T the transformed output gradient of a tile,
-//   dU_xi[c, o] = sum over tiles of V_xi[t, c] Z_xi[t, o]      (a^2 GEMMs, K = tiles)
+//   dU_xi[o, c] = sum over tiles of Z_xi[t, o] V_xi[t, c]      (a^2 GEMMs, K = tiles)
 //   dg = G^T dU G                                             (per kernel)
-// Blocks of tiles are shared by the threads: they split a block's transforms
-// by tile, then its GEMMs by xi, accumulating into dU.
+// The threads share the tile transforms. When one block holds every tile
+// (wide layers), each thread then takes chunks of output channels through
+// all a^2 GEMMs and the inverse transform at once; otherwise the blocks'
+// GEMMs are split by xi and accumulate into the whole dU.
 //
 // Which tile size: see winograd_tile() below.
 //
@@ -416,9 +418,9 @@ std::atomic<int>& forced_tile() {
 }
 
 // The tile with fewer products, a^2 per tile per channel pair, counting the
-// tiles that overhang the bottom and right edges: F(4x4) for sides of 3, 4,
-// 7, 8 and from 9 on, F(2x2) for sides of 1, 2, 5 and 6 (on ties its
-// transforms are the cheaper). Measured at batch 32 on the 3x3 layers of
+// tiles that overhang the bottom and right edges: for square outputs F(4x4)
+// for sides of 3, 4, 7, 8 and from 9 on, F(2x2) for sides of 1, 2, 5 and 6
+// (on ties its transforms are the cheaper). Measured at batch 32 on the 3x3 layers of
 // ResNet-18 at 112 px and ResNet-50 at 224 px (sides 4 to 56), F(4x4) took
 // 0.55 - 0.95 of F(2x2)'s time in all three directions.
 int winograd_tile(const WinoShape& s) {
