@@ -421,8 +421,10 @@ std::atomic<int>& forced_tile() {
 // tiles that overhang the bottom and right edges: for square outputs F(4x4)
 // for sides of 3, 4, 7, 8 and from 9 on, F(2x2) for sides of 1, 2, 5 and 6
 // (on ties its transforms are the cheaper). Measured at batch 32 on the 3x3 layers of
-// ResNet-18 at 112 px and ResNet-50 at 224 px (sides 4 to 56), F(4x4) took
-// 0.55 - 0.95 of F(2x2)'s time in all three directions.
+// ResNet-18 at 112 px and ResNet-50 at 224 px (sides 4 to 56; both tiles
+// timed alternately in one process, medians of 9), F(4x4) took 0.56 - 0.89
+// of F(2x2)'s time in all three directions, except ResNet-18's 512@4 forward
+// and input gradient (1.01, 1.03: one tile per image).
 int winograd_tile(const WinoShape& s) {
   if (const int forced = forced_tile().load(std::memory_order_relaxed)) return forced;
   const int64_t f4 = s.tiles(4) * 36, f2 = s.tiles(2) * 16;
