@@ -35,6 +35,13 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor&, const Tens
                                                        const Tensor&) {
   no_cuda("batch_norm_backward");
 }
+std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor&, const Tensor&, const Tensor&, double) {
+  no_cuda("layer_norm");
+}
+std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                                       const Tensor&) {
+  no_cuda("layer_norm_backward");
+}
 Tensor activation_forward(Activation, const Tensor&) { no_cuda("activation"); }
 Tensor activation_backward(Activation, const Tensor&, const Tensor&) { no_cuda("activation_backward"); }
 Tensor softmax_forward(const Tensor&) { no_cuda("softmax"); }

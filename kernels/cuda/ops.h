@@ -32,6 +32,10 @@ Tensor batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tenso
                                const Tensor& running_var, double eps);
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
                                                        const Tensor& mean, const Tensor& invstd);
+std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                                      double eps);
+std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
+                                                       const Tensor& mean, const Tensor& rstd);
 
 Tensor activation_forward(Activation a, const Tensor& x);
 Tensor activation_backward(Activation a, const Tensor& dy, const Tensor& x);
