@@ -25,6 +25,8 @@ Tensor avg_pool2d_forward(const Tensor&, const Pool2dParams&) { no_cuda("avg_poo
 Tensor avg_pool2d_backward(const Tensor&, const Shape&, const Pool2dParams&) { no_cuda("avg_pool2d_backward"); }
 Tensor adaptive_avg_pool2d_forward(const Tensor&, int64_t, int64_t) { no_cuda("adaptive_avg_pool2d"); }
 Tensor adaptive_avg_pool2d_backward(const Tensor&, const Shape&) { no_cuda("adaptive_avg_pool2d_backward"); }
+Tensor upsample_bilinear2d_forward(const Tensor&, int64_t, int64_t, bool) { no_cuda("upsample_bilinear2d"); }
+Tensor upsample_bilinear2d_backward(const Tensor&, const Shape&, bool) { no_cuda("upsample_bilinear2d_backward"); }
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor&, const Tensor&, const Tensor&, double) {
   no_cuda("batch_norm");
 }

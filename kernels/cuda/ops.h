@@ -25,6 +25,8 @@ Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p);
 Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w);
 Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape);
+Tensor upsample_bilinear2d_forward(const Tensor& x, int64_t out_h, int64_t out_w, bool align_corners);
+Tensor upsample_bilinear2d_backward(const Tensor& dy, const Shape& x_shape, bool align_corners);
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x, const Tensor& gamma,
                                                             const Tensor& beta, double eps);
