@@ -54,6 +54,10 @@ Tensor cross_entropy_forward(const Tensor&, const Tensor&, double, int64_t, Redu
 Tensor cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, double, int64_t, Reduction) {
   no_cuda("cross_entropy_backward");
 }
+Tensor point_loss_forward(PointLoss, const Tensor&, const Tensor&, double, Reduction) { no_cuda("point_loss"); }
+Tensor point_loss_backward(PointLoss, const Tensor&, const Tensor&, const Tensor&, double, Reduction) {
+  no_cuda("point_loss_backward");
+}
 Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
 std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&,
                                                                      double) {

@@ -50,6 +50,9 @@ Tensor cross_entropy_forward(const Tensor& logits, const Tensor& labels, double 
                              int64_t ignore_index, Reduction r);
 Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const Tensor& labels,
                               double label_smoothing, int64_t ignore_index, Reduction r);
+Tensor point_loss_forward(PointLoss kind, const Tensor& pred, const Tensor& target, double beta, Reduction r);
+Tensor point_loss_backward(PointLoss kind, const Tensor& dloss, const Tensor& pred, const Tensor& target,
+                           double beta, Reduction r);
 
 Tensor sinkhorn(const Tensor& scores, double eps, int iters);
 // The index tensors (positive, excluded: i64 on sim's device, excluded may be
