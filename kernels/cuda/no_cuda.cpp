@@ -58,6 +58,7 @@ Tensor point_loss_forward(PointLoss, const Tensor&, const Tensor&, double, Reduc
 Tensor point_loss_backward(PointLoss, const Tensor&, const Tensor&, const Tensor&, double, Reduction) {
   no_cuda("point_loss_backward");
 }
+Tensor dropout_mask(const Shape&, double, uint64_t, uint64_t, DType, Device) { no_cuda("dropout"); }
 Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
 std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&,
                                                                      double) {

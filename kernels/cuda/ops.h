@@ -4,8 +4,10 @@
 // The dispatch functions of kernels/<op>.cpp call these when an operand lives
 // on a CUDA device; each checks its own arguments with the same messages.
 // Supported dtypes: f32 everywhere; bf16 for matmul and convolution (f32
-// accumulation). GEMM and convolution follow kernels/cuda/backend.h's choice
-// of own kernels or cuBLAS/cuDNN. Plain C++: no CUDA headers.
+// accumulation); f64 too for layer norm, bilinear resampling, the point
+// losses and the dropout mask. GEMM and convolution follow
+// kernels/cuda/backend.h's choice of own kernels or cuBLAS/cuDNN. Plain C++:
+// no CUDA headers.
 #include <tuple>
 
 #include "kernels/ops.h"
@@ -53,6 +55,10 @@ Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const T
 Tensor point_loss_forward(PointLoss kind, const Tensor& pred, const Tensor& target, double beta, Reduction r);
 Tensor point_loss_backward(PointLoss kind, const Tensor& dloss, const Tensor& pred, const Tensor& target,
                            double beta, Reduction r);
+
+// The mask of kernels::dropout_mask drawn on `device` (a CUDA device); equal
+// to the CPU's mask for the same (seed, offset), bit for bit.
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t offset, DType dtype, Device device);
 
 Tensor sinkhorn(const Tensor& scores, double eps, int iters);
 // The index tensors (positive, excluded: i64 on sim's device, excluded may be
