@@ -2,10 +2,12 @@
 // word i % 4 of philox4x32(counter = offset + i / 4, seed): a mask of n
 // elements consumes ceil(n / 4) counters (reserve them with
 // Generator::advance), and every element depends only on (seed, offset, i),
-// so the mask is the same for any thread count.
+// so the mask is the same for any thread count, and on a CUDA device
+// (kernels/cuda/dropout.cu draws it there with the same counters).
 #include <cmath>
 
 #include "kernels/backend.h"
+#include "kernels/cuda/ops.h"
 #include "kernels/ops.h"
 #include "tensor/random.h"
 
@@ -36,7 +38,8 @@ void mask_cpu(T* out, int64_t n, uint64_t threshold, T keep, uint64_t seed, uint
 
 }  // namespace
 
-Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t offset, DType dtype) {
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t offset, DType dtype, Device device) {
+  if (device.is_cuda()) return cuda::dropout_mask(shape, p, seed, offset, dtype, device);
   FB_CHECK(p >= 0.0 && p < 1.0, "dropout: p must be in [0, 1), got ", p);
   FB_CHECK(dtype == DType::f32 || dtype == DType::f64, "dropout: dtype ", dtype_name(dtype),
            " is not supported, only f32 and f64 (shape ", shape_str(shape), ")");

@@ -1,5 +1,6 @@
 // Tensor-level batch norm and layer norm: argument checks, then the reference
-// or CPU kernel for the dtype. Channel = last dim (activations are NHWC).
+// or CPU kernel for the dtype, or the CUDA kernel for CUDA tensors. Channel =
+// last dim (activations are NHWC).
 #include <type_traits>
 #include <utility>
 
@@ -212,6 +213,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor
 
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
                                                       double eps) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::layer_norm_forward(x_, gamma_, beta_, eps);
   const char* op = "layer_norm";
   check_operand(op, "x", x_);
   FB_CHECK(x_.dim() >= 1, op, ": x must have at least 1 dim, got ", shape_str(x_.shape()));
@@ -234,6 +236,7 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x_, const Te
 
 std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& dy_, const Tensor& x_, const Tensor& gamma_,
                                                        const Tensor& mean_, const Tensor& rstd_) {
+  if (x_.defined() && x_.device().is_cuda()) return cuda::layer_norm_backward(dy_, x_, gamma_, mean_, rstd_);
   const char* op = "layer_norm_backward";
   check_operand(op, "x", x_);
   FB_CHECK(x_.dim() >= 1, op, ": x must have at least 1 dim, got ", shape_str(x_.shape()));

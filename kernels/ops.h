@@ -99,7 +99,9 @@ Tensor point_loss_backward(PointLoss kind, const Tensor& dloss, const Tensor& pr
 // ---- dropout ------------------------------------------------------------------
 // mask[i] = 1/(1-p) with probability 1-p else 0; element i uses 32-bit word
 // i % 4 of Philox(counter offset + i / 4, key seed), so a mask of n elements
-// needs ceil(n / 4) counters (Generator::advance((n + 3) / 4)).
-Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t offset, DType dtype);
+// needs ceil(n / 4) counters (Generator::advance((n + 3) / 4)). The mask is
+// made on `device`: a CUDA mask is drawn there, equal bit for bit to the CPU's.
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t offset, DType dtype,
+                    Device device = Device::cpu());
 
 }  // namespace fb::kernels

@@ -1,5 +1,6 @@
 // Tensor-level pooling and resampling: argument checks (errors name the op and
-// the shapes), then the reference or CPU kernel for the dtype.
+// the shapes), then the reference or CPU kernel for the dtype, or the CUDA
+// kernel for CUDA tensors.
 #include "kernels/backend.h"
 #include "kernels/cuda/ops.h"
 #include "kernels/cpu/pool.h"
@@ -200,6 +201,7 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& dy, const Shape& x_shape) {
 }
 
 Tensor upsample_bilinear2d_forward(const Tensor& x, int64_t out_h, int64_t out_w, bool align_corners) {
+  if (x.defined() && x.device().is_cuda()) return cuda::upsample_bilinear2d_forward(x, out_h, out_w, align_corners);
   const char* op = "upsample_bilinear2d";
   check_float_cpu(op, "input", x);
   check_nhwc(op, "input", x.shape());
@@ -220,6 +222,7 @@ Tensor upsample_bilinear2d_forward(const Tensor& x, int64_t out_h, int64_t out_w
 }
 
 Tensor upsample_bilinear2d_backward(const Tensor& dy, const Shape& x_shape, bool align_corners) {
+  if (dy.defined() && dy.device().is_cuda()) return cuda::upsample_bilinear2d_backward(dy, x_shape, align_corners);
   const char* op = "upsample_bilinear2d_backward";
   check_float_cpu(op, "grad_output", dy);
   check_grad_nc(op, dy, x_shape);

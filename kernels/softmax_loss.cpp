@@ -1,5 +1,6 @@
 // Tensor-level softmax, log-softmax, cross-entropy and pointwise losses:
-// argument checks, then the reference or CPU kernel for the dtype.
+// argument checks, then the reference or CPU kernel for the dtype, or the
+// CUDA kernel for CUDA tensors.
 #include <string>
 
 #include "kernels/backend.h"
@@ -196,6 +197,7 @@ Tensor cross_entropy_backward(const Tensor& dloss_, const Tensor& logits_, const
 }
 
 Tensor point_loss_forward(PointLoss kind, const Tensor& pred_, const Tensor& target_, double beta, Reduction r) {
+  if (pred_.defined() && pred_.device().is_cuda()) return cuda::point_loss_forward(kind, pred_, target_, beta, r);
   const std::string op = point_loss_name(kind);
   check_point_loss(op, kind, pred_, target_, beta);
   const Tensor pred = pred_.contiguous(), target = target_.contiguous();
@@ -210,6 +212,8 @@ Tensor point_loss_forward(PointLoss kind, const Tensor& pred_, const Tensor& tar
 
 Tensor point_loss_backward(PointLoss kind, const Tensor& dloss_, const Tensor& pred_, const Tensor& target_,
                            double beta, Reduction r) {
+  if (pred_.defined() && pred_.device().is_cuda())
+    return cuda::point_loss_backward(kind, dloss_, pred_, target_, beta, r);
   const std::string op = std::string(point_loss_name(kind)) + "_backward";
   check_point_loss(op, kind, pred_, target_, beta);
   check_dloss(op, dloss_, r, pred_.shape(), pred_, "pred");

@@ -541,8 +541,8 @@ Tensor smooth_l1_loss(const Tensor& pred, const Tensor& target, double beta, Red
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   if (!training || p == 0.0) return x;
   uint64_t offset = gen.advance(static_cast<uint64_t>((x.numel() + 3) / 4));
-  // The mask is drawn on the CPU (the same numbers on every device) and moved to x's device.
-  Tensor mask = kernels::dropout_mask(x.shape(), p, gen.seed(), offset, x.dtype()).to(x.device());
+  // The mask is drawn on x's device; the same numbers on every device.
+  Tensor mask = kernels::dropout_mask(x.shape(), p, gen.seed(), offset, x.dtype(), x.device());
   Tensor y = ops::mul(x, mask);
   record("dropout", {x}, {y}, [mask](const Grads& g) -> Grads { return {ops::mul(g[0], mask)}; });
   return y;

@@ -9,7 +9,8 @@
 
 namespace fb {
 
-// Philox-4x32 with 10 rounds: four 32-bit random words per (counter, key).
+// Philox-4x32 with 10 rounds: four 32-bit random words per (counter, key)
+// (philox4x32_words of tensor/philox.h, which CUDA kernels share).
 std::array<uint32_t, 4> philox4x32(uint64_t counter_lo, uint64_t counter_hi, uint64_t key);
 
 class Generator {

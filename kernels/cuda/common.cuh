@@ -35,6 +35,40 @@ inline void check_operand(const std::string& op, const char* name, const Tensor&
 
 inline float* fptr(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
+// As check_operand, for the kernels that take f64 as well as f32 (layer norm,
+// bilinear resampling, the point losses): the CPU's dtype message.
+inline void check_float_operand(const std::string& op, const char* name, const Tensor& t,
+                                const Tensor* like = nullptr) {
+  FB_CHECK(t.defined(), op, ": ", name, " is undefined");
+  FB_CHECK(t.device().is_cuda(), op, ": ", name, " is on ", t.device().str(),
+           " but the other operands are on cuda (move it with .to(Device::cuda()))");
+  FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": ", name, " has dtype ",
+           dtype_name(t.dtype()), ", only f32 and f64 are supported");
+  if (like) {
+    FB_CHECK(t.device() == like->device(), op, ": ", name, " is on ", t.device().str(), ", expected ",
+             like->device().str());
+    FB_CHECK(t.dtype() == like->dtype(), op, ": ", name, " has dtype ", dtype_name(t.dtype()), ", expected ",
+             dtype_name(like->dtype()));
+  }
+  fb::cuda::init();
+  FB_CUDA_CHECK(cudaSetDevice(t.device().index));
+}
+
+// Calls f(float{}) or f(double{}) for an f32 or f64 operand.
+template <typename F>
+void dispatch_f32_f64(DType t, F&& f) {
+  if (t == DType::f64)
+    f(double{});
+  else
+    f(float{});
+}
+
+// Typed element pointer, or null for an undefined (optional) operand.
+template <typename T>
+T* tptr(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
 // Blocks for a grid-stride loop over n elements (shared with tensor/cuda).
 using ::fb::cuda::grid_for;
 

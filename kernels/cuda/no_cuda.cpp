@@ -25,6 +25,8 @@ Tensor avg_pool2d_forward(const Tensor&, const Pool2dParams&) { no_cuda("avg_poo
 Tensor avg_pool2d_backward(const Tensor&, const Shape&, const Pool2dParams&) { no_cuda("avg_pool2d_backward"); }
 Tensor adaptive_avg_pool2d_forward(const Tensor&, int64_t, int64_t) { no_cuda("adaptive_avg_pool2d"); }
 Tensor adaptive_avg_pool2d_backward(const Tensor&, const Shape&) { no_cuda("adaptive_avg_pool2d_backward"); }
+Tensor upsample_bilinear2d_forward(const Tensor&, int64_t, int64_t, bool) { no_cuda("upsample_bilinear2d"); }
+Tensor upsample_bilinear2d_backward(const Tensor&, const Shape&, bool) { no_cuda("upsample_bilinear2d_backward"); }
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor&, const Tensor&, const Tensor&, double) {
   no_cuda("batch_norm");
 }
@@ -34,6 +36,13 @@ Tensor batch_norm_forward_eval(const Tensor&, const Tensor&, const Tensor&, cons
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                                                        const Tensor&) {
   no_cuda("batch_norm_backward");
+}
+std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor&, const Tensor&, const Tensor&, double) {
+  no_cuda("layer_norm");
+}
+std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                                       const Tensor&) {
+  no_cuda("layer_norm_backward");
 }
 Tensor activation_forward(Activation, const Tensor&) { no_cuda("activation"); }
 Tensor activation_backward(Activation, const Tensor&, const Tensor&) { no_cuda("activation_backward"); }
@@ -45,6 +54,11 @@ Tensor cross_entropy_forward(const Tensor&, const Tensor&, double, int64_t, Redu
 Tensor cross_entropy_backward(const Tensor&, const Tensor&, const Tensor&, double, int64_t, Reduction) {
   no_cuda("cross_entropy_backward");
 }
+Tensor point_loss_forward(PointLoss, const Tensor&, const Tensor&, double, Reduction) { no_cuda("point_loss"); }
+Tensor point_loss_backward(PointLoss, const Tensor&, const Tensor&, const Tensor&, double, Reduction) {
+  no_cuda("point_loss_backward");
+}
+Tensor dropout_mask(const Shape&, double, uint64_t, uint64_t, DType, Device) { no_cuda("dropout"); }
 Tensor sinkhorn(const Tensor&, double, int) { no_cuda("sinkhorn"); }
 std::tuple<Tensor, Tensor, Tensor> contrastive_cross_entropy_forward(const Tensor&, const Tensor&, const Tensor&,
                                                                      double) {
