@@ -24,8 +24,6 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
            " (supported: f32, f64, bf16) for a ", shape_str(a.shape()), ", b ", shape_str(b.shape()));
   FB_CHECK(a.device() == b.device(), "matmul: operands on different devices: a ", a.device().str(), ", b ",
            b.device().str());
-  FB_CHECK(a.device().is_cpu(), "matmul: not supported on cuda yet (a ", shape_str(a.shape()), ", b ",
-           shape_str(b.shape()), ")");
   const int64_t M = trans_a ? a.size(1) : a.size(0), K = trans_a ? a.size(0) : a.size(1);
   const int64_t Kb = trans_b ? b.size(1) : b.size(0), N = trans_b ? b.size(0) : b.size(1);
   FB_CHECK(K == Kb, "matmul: inner dimensions differ: op(a) is [", M, ", ", K, "], op(b) is [", Kb, ", ", N,

@@ -18,7 +18,8 @@ namespace {
 // the reference operand `like` when given.
 void check_operand(const char* op, const char* name, const Tensor& t, const Tensor* like = nullptr) {
   FB_CHECK(t.defined(), op, ": ", name, " is undefined");
-  FB_CHECK(!t.device().is_cuda(), op, ": not supported on cuda yet (", name, " is on ", t.device().str(), ")");
+  FB_CHECK(t.device().is_cpu(), op, ": ", name, " is on ", t.device().str(),
+           " but x is on the CPU; every operand must be on one device");
   FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": ", name, " has dtype ",
            dtype_name(t.dtype()), ", only f32 and f64 are supported");
   if (like)

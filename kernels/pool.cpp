@@ -14,8 +14,8 @@ void check_float_cpu(const char* op, const char* what, const Tensor& t) {
   FB_CHECK(t.defined(), op, ": ", what, " is undefined");
   FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": unsupported dtype ", dtype_name(t.dtype()),
            " for ", what, " ", shape_str(t.shape()), " (supported: f32, f64)");
-  FB_CHECK(t.device().is_cpu(), op, ": not supported on cuda yet (", what, " ", shape_str(t.shape()), " on ",
-           t.device().str(), ")");
+  FB_CHECK(t.device().is_cpu(), op, ": ", what, " ", shape_str(t.shape()), " is on ", t.device().str(),
+           " but the first operand is on the CPU; every operand must be on one device");
 }
 
 void check_nhwc(const char* op, const char* what, const Shape& s) {

@@ -15,7 +15,8 @@ namespace {
 void check_operand(const std::string& op, const char* name, const Tensor& t, const Tensor* like = nullptr,
                    const char* like_name = "x") {
   FB_CHECK(t.defined(), op, ": ", name, " is undefined");
-  FB_CHECK(!t.device().is_cuda(), op, ": not supported on cuda yet (", name, " is on ", t.device().str(), ")");
+  FB_CHECK(t.device().is_cpu(), op, ": ", name, " is on ", t.device().str(),
+           " but the first operand is on the CPU; every operand must be on one device");
   FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": ", name, " has dtype ",
            dtype_name(t.dtype()), ", only f32 and f64 are supported");
   if (like)
@@ -92,8 +93,8 @@ Tensor check_cross_entropy(const std::string& op, const Tensor& logits, const Te
   check_operand(op, "logits", logits);
   FB_CHECK(logits.dim() == 2, op, ": logits must be 2-D [N, C], got ", shape_str(logits.shape()));
   FB_CHECK(labels.defined(), op, ": labels is undefined");
-  FB_CHECK(!labels.device().is_cuda(), op, ": not supported on cuda yet (labels is on ", labels.device().str(),
-           ")");
+  FB_CHECK(labels.device().is_cpu(), op, ": labels is on ", labels.device().str(),
+           " but logits is on the CPU; every operand must be on one device");
   FB_CHECK(labels.dtype() == DType::i64, op, ": labels must be i64, got ", dtype_name(labels.dtype()));
   const int64_t N = logits.size(0), C = logits.size(1);
   FB_CHECK(labels.dim() == 1 && labels.size(0) == N, op, ": logits has ", N, " samples but labels has shape ",
