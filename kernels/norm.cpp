@@ -108,11 +108,14 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x_, co
   return {y, mean, invstd};
 }
 
-Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
-                               const Tensor& running_mean_, const Tensor& running_var_, double eps) {
-  if (x_.defined() && x_.device().is_cuda())
-    return cuda::batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
-  const char* op = "batch_norm";
+namespace {
+
+// Evaluation-mode batch norm on the CPU, with the residual add and the ReLU
+// fused in when asked for (the fast backend only: the reference kernel, the
+// oracle, is reached without them).
+Tensor batch_norm_eval_cpu(const char* op, const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
+                           const Tensor& running_mean_, const Tensor& running_var_, double eps,
+                           const Tensor& residual_, bool relu) {
   check_bn_input(op, x_);
   const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
   if (gamma_.defined()) check_channel_vector(op, "gamma", gamma_, x_, C);
@@ -120,16 +123,48 @@ Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Ten
   check_channel_vector(op, "running_mean", running_mean_, x_, C);
   check_channel_vector(op, "running_var", running_var_, x_, C);
   FB_CHECK(eps >= 0, op, ": eps must be non-negative, got ", eps);
+  if (residual_.defined()) {
+    check_operand(op, "residual", residual_, &x_);
+    FB_CHECK(residual_.shape() == x_.shape(), op, ": residual ", shape_str(residual_.shape()), " and x ",
+             shape_str(x_.shape()), " differ in shape");
+  }
   const Tensor x = x_.contiguous(), gamma = contig_or_undefined(gamma_), beta = contig_or_undefined(beta_),
-               rm = running_mean_.contiguous(), rv = running_var_.contiguous();
+               rm = running_mean_.contiguous(), rv = running_var_.contiguous(),
+               residual = residual_.defined() ? residual_.contiguous() : Tensor();
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_float(x, [&](auto tag) {
     using T = decltype(tag);
-    auto fn = use_reference() ? &ref::batch_norm_forward_eval<T> : &cpu::batch_norm_forward_eval<T>;
-    fn(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rm.data<T>(), rv.data<T>(), rows, C, eps,
-       y.data<T>());
+    if (use_reference())
+      ref::batch_norm_forward_eval<T>(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rm.data<T>(),
+                                      rv.data<T>(), rows, C, eps, y.data<T>());
+    else
+      cpu::batch_norm_forward_eval<T>(x.data<T>(), opt_data<T>(gamma), opt_data<T>(beta), rm.data<T>(),
+                                      rv.data<T>(), rows, C, eps, y.data<T>(), opt_data<T>(residual), relu);
   });
   return y;
+}
+
+}  // namespace
+
+Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
+                               const Tensor& running_mean_, const Tensor& running_var_, double eps) {
+  if (x_.defined() && x_.device().is_cuda())
+    return cuda::batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
+  return batch_norm_eval_cpu("batch_norm", x_, gamma_, beta_, running_mean_, running_var_, eps, Tensor(), false);
+}
+
+// The CPU fast backend fuses; the reference backend (the oracle) and CUDA
+// compose the separate kernels, which define the result.
+Tensor batch_norm_relu_forward_eval(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
+                                    const Tensor& running_mean_, const Tensor& running_var_, double eps,
+                                    const Tensor& residual_) {
+  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+    Tensor y = batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
+    if (residual_.defined()) y = ops::add(y, residual_);
+    return activation_forward(Activation::Relu, y);
+  }
+  return batch_norm_eval_cpu("batch_norm_relu", x_, gamma_, beta_, running_mean_, running_var_, eps, residual_,
+                             true);
 }
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy_, const Tensor& x_, const Tensor& gamma_,

@@ -54,6 +54,12 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy, const T
 std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor& x, const Tensor& gamma,
                                                                  const Tensor& beta, double eps,
                                                                  const Tensor& residual);
+// Evaluation mode's relu(bn(x) + residual) with the running statistics, in
+// one pass on the CPU (CUDA and the reference compose the separate ops). No
+// backward: for inference (the caller composes differentiable ops otherwise).
+Tensor batch_norm_relu_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                    const Tensor& running_mean, const Tensor& running_var, double eps,
+                                    const Tensor& residual);
 // Its gradients from the output y: dz = dy where y > 0 (else 0) is the
 // gradient of bn(x) + residual; returns dx, dgamma, dbeta and dz (undefined
 // unless want_dz: the residual's gradient).

@@ -479,6 +479,19 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   return y;
 }
 
+Tensor batch_norm_relu_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                            const Tensor& running_var, double eps, const Tensor& residual) {
+  auto wants_grad = [](const Tensor& t) { return t.defined() && t.requires_grad(); };
+  if (autograd::grad_enabled() &&
+      (wants_grad(x) || wants_grad(gamma) || wants_grad(beta) || wants_grad(residual))) {
+    const Tensor y = batch_norm(x, gamma, beta, running_mean, running_var, false, 0.1, eps);
+    return relu(residual.defined() ? add(y, residual) : y);
+  }
+  return kernels::batch_norm_relu_forward_eval(x, gamma.defined() ? gamma.detach() : gamma,
+                                               beta.defined() ? beta.detach() : beta, running_mean, running_var,
+                                               eps, residual.defined() ? residual.detach() : residual);
+}
+
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps) {
   auto [y, mean, rstd] = kernels::layer_norm_forward(x, gamma.detach(), beta.detach(), eps);
   SavedTensor sx(x, "layer_norm"), sg(gamma, "layer_norm");

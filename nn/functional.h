@@ -92,6 +92,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                        const Tensor& running_var, double momentum = 0.1, double eps = 1e-5,
                        const Tensor& residual = Tensor());
+// Evaluation mode's relu(batch_norm(x) + residual) with the running
+// statistics: one fused pass on the CPU when no gradient is wanted
+// (inference), the differentiable composition otherwise.
+Tensor batch_norm_relu_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                            const Tensor& running_var, double eps = 1e-5, const Tensor& residual = Tensor());
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
 
 // ---- losses ----

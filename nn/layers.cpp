@@ -65,7 +65,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
 }
 
 Tensor BatchNorm::forward_relu(const Tensor& x, const Tensor& residual) {
-  if (!is_training() || (sync && sync->world_size() > 1)) {
+  if (!is_training()) return batch_norm_relu_eval(x, weight, bias, running_mean, running_var, eps, residual);
+  if (sync && sync->world_size() > 1) {
     const Tensor y = forward(x);
     return relu(residual.defined() ? add(y, residual) : y);
   }

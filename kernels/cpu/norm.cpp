@@ -68,6 +68,39 @@ void affine_columns(const T* x, int64_t rows, int64_t C, const double* sub, cons
   }
 }
 
+// y = relu?((x - sub) * mul + add + residual?) per column: batch norm's write
+// pass with the ReLU and the residual add of a ResNet block fused in. The
+// normalised value is rounded to T before the add and the ReLU, as the
+// unfused ops would do, so both paths give the same bits.
+template <typename T>
+void affine_add_relu(const T* x, int64_t rows, int64_t C, const double* sub, const double* mul, const double* add,
+                     const T* residual, bool relu, T* y) {
+  if (!residual && !relu) {
+    affine_columns(x, rows, C, sub, mul, add, y);
+    return;
+  }
+#pragma omp parallel for schedule(static) if (rows * C >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * C;
+    const T* rr = residual ? residual + r * C : nullptr;
+    T* yr = y + r * C;
+    // NaN stays NaN through the ReLU, as in activation_forward.
+    if (rr) {
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) {
+        const T v = static_cast<T>((xr[c] - sub[c]) * mul[c] + add[c]) + rr[c];
+        yr[c] = select_bits(relu && v < T(0), T(0), v);
+      }
+    } else {
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) {
+        const T v = static_cast<T>((xr[c] - sub[c]) * mul[c] + add[c]);
+        yr[c] = select_bits(relu && v < T(0), T(0), v);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -103,43 +136,18 @@ void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t
     mean[c] = static_cast<T>(m[c]);
     invstd[c] = static_cast<T>(is);
   }
-  if (!residual && !relu) {
-    affine_columns(x, rows, C, m.data(), scale.data(), b.data(), y);
-    return;
-  }
-  // The normalised value is rounded to T before the add and the ReLU, as the
-  // unfused ops would do, so both paths give the same bits.
-  const double *mp = m.data(), *sp = scale.data(), *bp = b.data();
-#pragma omp parallel for schedule(static) if (rows * C >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* xr = x + r * C;
-    const T* rr = residual ? residual + r * C : nullptr;
-    T* yr = y + r * C;
-    // NaN stays NaN through the ReLU, as in activation_forward.
-    if (rr) {
-#pragma omp simd
-      for (int64_t c = 0; c < C; ++c) {
-        const T v = static_cast<T>((xr[c] - mp[c]) * sp[c] + bp[c]) + rr[c];
-        yr[c] = select_bits(relu && v < T(0), T(0), v);
-      }
-    } else {
-#pragma omp simd
-      for (int64_t c = 0; c < C; ++c) {
-        const T v = static_cast<T>((xr[c] - mp[c]) * sp[c] + bp[c]);
-        yr[c] = select_bits(relu && v < T(0), T(0), v);
-      }
-    }
-  }
+  affine_add_relu(x, rows, C, m.data(), scale.data(), b.data(), residual, relu, y);
 }
 
 template <typename T>
 void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T* running_mean,
-                             const T* running_var, int64_t rows, int64_t C, double eps, T* y) {
+                             const T* running_var, int64_t rows, int64_t C, double eps, T* y, const T* residual,
+                             bool relu) {
   ProfileScope prof_("batch_norm_forward_eval");
   std::vector<double> m(running_mean, running_mean + C), scale = param_or(gamma, C, 1.0),
       b = param_or(beta, C, 0.0);
   for (int64_t c = 0; c < C; ++c) scale[c] /= std::sqrt(static_cast<double>(running_var[c]) + eps);
-  affine_columns(x, rows, C, m.data(), scale.data(), b.data(), y);
+  affine_add_relu(x, rows, C, m.data(), scale.data(), b.data(), residual, relu, y);
 }
 
 template <typename T>
@@ -291,7 +299,7 @@ void layer_norm_backward(const T* dy, const T* x, const T* gamma, const T* mean,
   template void batch_norm_forward_train<T>(const T*, const T*, const T*, int64_t, int64_t, double, T*, T*,  \
                                             T*, const T*, bool);                                             \
   template void batch_norm_forward_eval<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, \
-                                           double, T*);                                                      \
+                                           double, T*, const T*, bool);                                      \
   template void batch_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, T*, \
                                        T*, T*, const T*, T*);                                                \
   template void layer_norm_forward<T>(const T*, const T*, const T*, int64_t, int64_t, double, T*, T*, T*);    \

@@ -17,7 +17,8 @@ void batch_norm_forward_train(const T* x, const T* gamma, const T* beta, int64_t
                               T* y, T* mean, T* invstd, const T* residual = nullptr, bool relu = false);
 template <typename T>
 void batch_norm_forward_eval(const T* x, const T* gamma, const T* beta, const T* running_mean,
-                             const T* running_var, int64_t rows, int64_t C, double eps, T* y);
+                             const T* running_var, int64_t rows, int64_t C, double eps, T* y,
+                             const T* residual = nullptr, bool relu = false);
 // With relu_out (the fused forward's y; may be null) the incoming dy is first
 // masked by relu_out > 0; the masked gradient is also written to dz (may be
 // null), the gradient of the fused forward's residual.

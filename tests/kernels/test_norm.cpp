@@ -124,6 +124,37 @@ TEST_CASE("batch_norm_relu: the fused CPU pass equals batch norm, add and ReLU c
       }
 }
 
+TEST_CASE("batch_norm_relu_forward_eval: the fused CPU pass equals batch norm, add and ReLU composed") {
+  const Shape shapes[] = {{1, 1}, {7, 13}, {8, 7, 7, 64}, {2, 9, 11, 17}, {4097, 3}, {33, 129}};
+  uint64_t seed = 400;
+  for (DType dt : {DType::f32, DType::f64})
+    for (const Shape& s : shapes)
+      for (bool with_residual : {false, true}) {
+        Generator gen(seed++);
+        INFO("x ", shape_str(s), " ", std::string(dtype_name(dt)), " residual=", with_residual);
+        Tensor x = rnd(s, dt, gen, 2.0, 0.5), g = rnd(channel_shape(s), dt, gen, 0.5, 1.0);
+        Tensor b = rnd(channel_shape(s), dt, gen), rm = rnd(channel_shape(s), dt, gen, 1.0, 0.5);
+        Tensor rv = rnd(channel_shape(s), dt, gen, 0.2, 1.0);  // variances near 1, positive
+        Tensor res = with_residual ? rnd(s, dt, gen) : Tensor();
+        auto run = [&](CpuBackend be) {  // the reference backend composes the separate kernels
+          CpuBackendGuard guard(be);
+          return kernels::batch_norm_relu_forward_eval(x, g, b, rm, rv, 1e-5, res);
+        };
+        const Tensor ref = run(CpuBackend::Reference), cpu = run(CpuBackend::Cpu);
+        CHECK(cpu.shape() == ref.shape());
+        CHECK(near_enough(cpu, ref, tol_for(dt)));
+        if (x.numel() >= 64) {  // the ReLU closes somewhere, and not everywhere
+          const double closed = ops::sum(ops::eq(cpu, zeros(s, dt)).to(DType::f64)).item();
+          CHECK(closed > 0);
+          CHECK(closed < double(x.numel()));
+        }
+      }
+  Generator gen(9);
+  Tensor x = rnd({4, 8}, DType::f32, gen), c = rnd({8}, DType::f32, gen);
+  CHECK_THROWS_WITH_AS(kernels::batch_norm_relu_forward_eval(x, c, c, c, c, 1e-5, rnd({4, 7}, DType::f32, gen)),
+                       doctest::Contains("residual"), Error);
+}
+
 TEST_CASE("batch_norm: non-contiguous input is handled") {
   Generator gen(3);
   Tensor base = rnd({6, 5, 4}, DType::f64, gen);

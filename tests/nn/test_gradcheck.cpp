@@ -149,6 +149,13 @@ std::vector<Case> cases() {
                  Tensor rv = from_vector<double>({1.5, 0.5, 2.0, 1.0}, {4});
                  return batch_norm(x[0], x[1], x[2], rm, rv, false);
                }});
+  c.push_back({"batch_norm_relu_eval (residual)",
+               [] { return std::vector<Tensor>{rnd({2, 2, 3, 4}), rnd({4}), rnd({4}), rnd({2, 2, 3, 4})}; },
+               [](auto& x) {
+                 Tensor rm = from_vector<double>({0.1, -0.2, 0.3, 0.0}, {4});
+                 Tensor rv = from_vector<double>({1.5, 0.5, 2.0, 1.0}, {4});
+                 return batch_norm_relu_eval(x[0], x[1], x[2], rm, rv, 1e-5, x[3]);
+               }});
   c.push_back({"batch_norm_relu (train)", [] { return std::vector<Tensor>{rnd({3, 2, 3, 4}), rnd({4}), rnd({4})}; },
                [](auto& x) { return batch_norm_relu(x[0], x[1], x[2], Tensor(), Tensor()); }});
   c.push_back({"batch_norm_relu (train, residual)",

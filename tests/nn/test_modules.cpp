@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "nn/functional.h"
 #include "nn/optim.h"
 #include "nn/resnet.h"
 
@@ -137,4 +139,29 @@ TEST_CASE("conv transpose layer doubles the resolution") {
   auto names = up.named_parameters();
   CHECK(names[0].first == "weight");
   CHECK(names[0].second.shape() == Shape{8, 4, 4, 4});
+}
+
+TEST_CASE("evaluation-mode ResNet: inference (fused batch norm + ReLU) equals the differentiable forward") {
+  nn::ResNetConfig cfg;
+  cfg.arch = "resnet18";
+  cfg.width = 0.25;
+  cfg.num_classes = 5;
+  auto net = nn::make_resnet(cfg);
+  Generator gen(4);
+  // Non-trivial running statistics: a few training-mode forwards.
+  net->train();
+  for (int i = 0; i < 3; ++i) net->forward(randn({4, 32, 32, 3}, gen, DType::f32));
+  net->eval();
+  const Tensor x = randn({3, 32, 32, 3}, gen, DType::f32);
+  Tensor inferred;
+  {
+    autograd::NoGradGuard ng;  // takes the fused pass
+    inferred = net->forward(x);
+  }
+  const Tensor xg = x.detach().set_requires_grad(true);
+  const Tensor composed = net->forward(xg);  // batch norm, add and ReLU as separate differentiable ops
+  CHECK(ops::rel_error(inferred.to(DType::f64), composed.detach().to(DType::f64)) <= 1e-6);
+  autograd::backward(fb::sum(composed));
+  REQUIRE(xg.grad().defined());
+  CHECK(ops::sum(ops::abs(xg.grad())).item() > 0);
 }
