@@ -95,6 +95,8 @@ Tensor cross_entropy_backward(const Tensor& dloss, const Tensor& logits, const T
                               double label_smoothing, int64_t ignore_index, Reduction r);
 
 enum class PointLoss { Mse, L1, SmoothL1 };
+// "mse_loss", "l1_loss", "smooth_l1_loss": the op's name in error messages.
+const char* point_loss_name(PointLoss kind);
 // Elementwise regression losses between pred and target (same shape);
 // `beta` is smooth-L1's threshold.
 Tensor point_loss_forward(PointLoss kind, const Tensor& pred, const Tensor& target, double beta, Reduction r);

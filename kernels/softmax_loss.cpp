@@ -125,15 +125,6 @@ void check_dloss(const std::string& op, const Tensor& dloss, Reduction r, const 
              shape_str(dloss.shape()));
 }
 
-const char* point_loss_name(PointLoss k) {
-  switch (k) {
-    case PointLoss::Mse: return "mse_loss";
-    case PointLoss::L1: return "l1_loss";
-    case PointLoss::SmoothL1: return "smooth_l1_loss";
-  }
-  return "point_loss";
-}
-
 void check_point_loss(const std::string& op, PointLoss kind, const Tensor& pred, const Tensor& target,
                       double beta) {
   check_operand(op, "pred", pred);
@@ -143,6 +134,15 @@ void check_point_loss(const std::string& op, PointLoss kind, const Tensor& pred,
 }
 
 }  // namespace
+
+const char* point_loss_name(PointLoss k) {
+  switch (k) {
+    case PointLoss::Mse: return "mse_loss";
+    case PointLoss::L1: return "l1_loss";
+    case PointLoss::SmoothL1: return "smooth_l1_loss";
+  }
+  return "point_loss";
+}
 
 Tensor softmax_forward(const Tensor& x) {
   if (x.defined() && x.device().is_cuda()) return cuda::softmax_forward(x);

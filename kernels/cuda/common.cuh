@@ -14,15 +14,16 @@
 
 namespace fb::kernels::cuda {
 
-// Checks that t is defined, on a CUDA device and of dtype f32 (or bf16 when
-// allowed); `like` must be on the same device.
-inline void check_operand(const std::string& op, const char* name, const Tensor& t, bool allow_bf16 = false,
-                          const Tensor* like = nullptr) {
+// The checks every CUDA kernel makes of an operand, in this order: t is
+// defined, on a CUDA device, of a dtype the kernel takes (dtype_ok; the
+// message ends with `supported`), and on like's device with like's dtype when
+// `like` is given. Then that device is made current.
+inline void check_cuda_operand(const std::string& op, const char* name, const Tensor& t, const Tensor* like,
+                               bool dtype_ok, const char* supported) {
   FB_CHECK(t.defined(), op, ": ", name, " is undefined");
   FB_CHECK(t.device().is_cuda(), op, ": ", name, " is on ", t.device().str(),
            " but the other operands are on cuda (move it with .to(Device::cuda()))");
-  FB_CHECK(t.dtype() == DType::f32 || (allow_bf16 && t.dtype() == DType::bf16), op, ": ", name, " has dtype ",
-           dtype_name(t.dtype()), ", the CUDA kernels support f32", allow_bf16 ? " and bf16" : "");
+  FB_CHECK(dtype_ok, op, ": ", name, " has dtype ", dtype_name(t.dtype()), supported);
   if (like) {
     FB_CHECK(t.device() == like->device(), op, ": ", name, " is on ", t.device().str(), ", expected ",
              like->device().str());
@@ -33,25 +34,23 @@ inline void check_operand(const std::string& op, const char* name, const Tensor&
   FB_CUDA_CHECK(cudaSetDevice(t.device().index));
 }
 
+// Checks that t is defined, on a CUDA device and of dtype f32 (or bf16 when
+// allowed); `like` must be on the same device.
+inline void check_operand(const std::string& op, const char* name, const Tensor& t, bool allow_bf16 = false,
+                          const Tensor* like = nullptr) {
+  const bool ok = t.defined() && (t.dtype() == DType::f32 || (allow_bf16 && t.dtype() == DType::bf16));
+  check_cuda_operand(op, name, t, like, ok,
+                     allow_bf16 ? ", the CUDA kernels support f32 and bf16" : ", the CUDA kernels support f32");
+}
+
 inline float* fptr(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
 // As check_operand, for the kernels that take f64 as well as f32 (layer norm,
 // bilinear resampling, the point losses): the CPU's dtype message.
 inline void check_float_operand(const std::string& op, const char* name, const Tensor& t,
                                 const Tensor* like = nullptr) {
-  FB_CHECK(t.defined(), op, ": ", name, " is undefined");
-  FB_CHECK(t.device().is_cuda(), op, ": ", name, " is on ", t.device().str(),
-           " but the other operands are on cuda (move it with .to(Device::cuda()))");
-  FB_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, op, ": ", name, " has dtype ",
-           dtype_name(t.dtype()), ", only f32 and f64 are supported");
-  if (like) {
-    FB_CHECK(t.device() == like->device(), op, ": ", name, " is on ", t.device().str(), ", expected ",
-             like->device().str());
-    FB_CHECK(t.dtype() == like->dtype(), op, ": ", name, " has dtype ", dtype_name(t.dtype()), ", expected ",
-             dtype_name(like->dtype()));
-  }
-  fb::cuda::init();
-  FB_CUDA_CHECK(cudaSetDevice(t.device().index));
+  const bool ok = t.defined() && (t.dtype() == DType::f32 || t.dtype() == DType::f64);
+  check_cuda_operand(op, name, t, like, ok, ", only f32 and f64 are supported");
 }
 
 // Calls f(float{}) or f(double{}) for an f32 or f64 operand.

@@ -105,15 +105,6 @@ __global__ void point_backward_kernel(PointRule<T> rule, const T* __restrict__ d
     dpred[i] = (per_element ? dloss[i] : g) * rule.derivative(pred[i] - target[i]);
 }
 
-const char* point_loss_name(PointLoss k) {
-  switch (k) {
-    case PointLoss::Mse: return "mse_loss";
-    case PointLoss::L1: return "l1_loss";
-    case PointLoss::SmoothL1: return "smooth_l1_loss";
-  }
-  return "point_loss";
-}
-
 void check_point_loss(const std::string& op, PointLoss kind, const Tensor& pred, const Tensor& target,
                       double beta) {
   check_float_operand(op, "pred", pred);
