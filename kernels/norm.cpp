@@ -110,12 +110,12 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor& x_, co
 
 namespace {
 
-// Evaluation-mode batch norm on the CPU, with the residual add and the ReLU
-// fused in when asked for (the fast backend only: the reference kernel, the
-// oracle, is reached without them).
-Tensor batch_norm_eval_cpu(const char* op, const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
-                           const Tensor& running_mean_, const Tensor& running_var_, double eps,
-                           const Tensor& residual_, bool relu) {
+// Evaluation-mode batch norm on the host (the reference or the fast CPU
+// kernel), with the residual add and the ReLU fused in when asked for (the
+// fast backend only: the reference kernel, the oracle, is reached without).
+Tensor batch_norm_eval_host(const char* op, const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
+                            const Tensor& running_mean_, const Tensor& running_var_, double eps,
+                            const Tensor& residual_, bool relu) {
   check_bn_input(op, x_);
   const int64_t C = x_.size(-1), rows = C ? x_.numel() / C : 0;
   if (gamma_.defined()) check_channel_vector(op, "gamma", gamma_, x_, C);
@@ -150,7 +150,7 @@ Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Ten
                                const Tensor& running_mean_, const Tensor& running_var_, double eps) {
   if (x_.defined() && x_.device().is_cuda())
     return cuda::batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
-  return batch_norm_eval_cpu("batch_norm", x_, gamma_, beta_, running_mean_, running_var_, eps, Tensor(), false);
+  return batch_norm_eval_host("batch_norm", x_, gamma_, beta_, running_mean_, running_var_, eps, Tensor(), false);
 }
 
 // The CPU fast backend fuses; the reference backend (the oracle) and CUDA
@@ -163,8 +163,8 @@ Tensor batch_norm_relu_forward_eval(const Tensor& x_, const Tensor& gamma_, cons
     if (residual_.defined()) y = ops::add(y, residual_);
     return activation_forward(Activation::Relu, y);
   }
-  return batch_norm_eval_cpu("batch_norm_relu", x_, gamma_, beta_, running_mean_, running_var_, eps, residual_,
-                             true);
+  return batch_norm_eval_host("batch_norm_relu", x_, gamma_, beta_, running_mean_, running_var_, eps, residual_,
+                              true);
 }
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy_, const Tensor& x_, const Tensor& gamma_,

@@ -133,6 +133,19 @@ FloatBuf transform_weights(const WinoShape& s, int nr, KernelAt kernel_at) {
   return u;
 }
 
+// Pixel pointers of a tile's m x m output positions in an NHWC tensor of the
+// output's shape (O channels), `outside` for positions past the bottom or
+// right edge.
+template <typename Tile, typename P>
+void output_pixels(const WinoShape& s, const TilePos& p, P* base, P* outside, P* (&px)[Tile::m * Tile::m]) {
+  constexpr int m = Tile::m;
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) {
+      const int64_t oh = p.oh + i, ow = p.ow + j;
+      px[i * m + j] = oh < s.OH && ow < s.OW ? base + ((p.n * s.OH + oh) * s.OW + ow) * s.O : outside;
+    }
+}
+
 // V[xi][t][c] = (B^T d B)[xi] for tiles tile0 .. tile0 + nt; reads outside
 // the input come from `zeros` (C zeros).
 template <typename Tile>
@@ -182,11 +195,7 @@ void transform_output(const WinoShape& s, const float* mm, int64_t xi_stride, co
   for (int64_t t = 0; t < nt; ++t) {
     const TilePos p = tile_pos<Tile>(s, tile0 + t);
     float* dst[m * m];
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < m; ++j) {
-        const int64_t oh = p.oh + i, ow = p.ow + j;
-        dst[i * m + j] = oh < s.OH && ow < s.OW ? y + ((p.n * s.OH + oh) * s.OW + ow) * O : scratch;
-      }
+    output_pixels<Tile>(s, p, y, scratch, dst);
     const float* src = mm + t * O;
 #pragma omp simd
     for (int64_t o = 0; o < O; ++o) {
@@ -222,11 +231,7 @@ void transform_grad_output(const WinoShape& s, const float* dy, const float* zer
   for (int64_t t = 0; t < nt; ++t) {
     const TilePos p = tile_pos<Tile>(s, tile0 + t);
     const float* src[m * m];
-    for (int i = 0; i < m; ++i)
-      for (int j = 0; j < m; ++j) {
-        const int64_t oh = p.oh + i, ow = p.ow + j;
-        src[i * m + j] = oh < s.OH && ow < s.OW ? dy + ((p.n * s.OH + oh) * s.OW + ow) * O : zeros;
-      }
+    output_pixels<Tile>(s, p, dy, zeros, src);
     float* out = z + t * O;
 #pragma omp simd
     for (int64_t o = 0; o < O; ++o) {
