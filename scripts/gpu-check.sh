@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One check of the CUDA backend on a GPU machine (made for a lent H100: 16
-# cores, no network): configure with CUDA on (sm_90), build only test_cuda,
+# cores, no network): configure with CUDA on (sm_90a), build only test_cuda,
 # test_distributed, fb_cuda_bench and the facebench CLI, run the CUDA test
 # suite, the NCCL backend with world size 1 (when built), the
 # own-vs-cuBLAS/cuDNN kernel benchmark, ResNet-50 training steps (bf16
@@ -33,7 +33,7 @@ fi
 say "cuDNN: ${cudnn_root:-toolkit}"
 
 say "configure"
-cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90 -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$root" -B "$build" -DFB_CUDA=ON -DFB_CUDA_ARCHS=90a -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$deps" -DFB_CUDNN_ROOT="$cudnn_root" > "$build.configure.log" 2>&1 ||
   { tail -30 "$build.configure.log"; say "FAILED: configure"; exit 1; }
 grep "facebench:" "$build.configure.log"

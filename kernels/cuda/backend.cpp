@@ -1,10 +1,20 @@
 #include "kernels/cuda/backend.h"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace fb::kernels {
 namespace {
 thread_local CudaBackend g_backend = CudaBackend::Own;
 thread_local Fp32Math g_math = Fp32Math::Exact;
+CudaMmaPath default_mma_path() {
+  const char* e = std::getenv("FB_CUDA_MMA");
+  return e && !std::strcmp(e, "wmma") ? CudaMmaPath::Wmma : CudaMmaPath::Auto;
+}
+thread_local CudaMmaPath g_mma = default_mma_path();
 }  // namespace
+CudaMmaPath cuda_mma_path() { return g_mma; }
+void set_cuda_mma_path(CudaMmaPath p) { g_mma = p; }
 CudaBackend cuda_backend() { return g_backend; }
 void set_cuda_backend(CudaBackend b) { g_backend = b; }
 const char* cuda_backend_name(CudaBackend b) { return b == CudaBackend::Own ? "own" : "vendor"; }

@@ -12,6 +12,29 @@ namespace fb::kernels {
 enum class CudaBackend { Own, Vendor };
 enum class Fp32Math { Exact, Tf32 };
 
+// The tensor-core main loop of the own GEMM engine for bf16 operands (per
+// thread). Auto: Hopper's warpgroup MMA (wgmma) where available (see
+// cuda_wgmma_available) and the operands allow 16-byte copies, WMMA
+// otherwise. Wmma: always the portable WMMA loop (the baseline the wgmma loop
+// is checked and measured against). FB_CUDA_MMA=wmma makes Wmma the default.
+enum class CudaMmaPath { Auto, Wmma };
+CudaMmaPath cuda_mma_path();
+void set_cuda_mma_path(CudaMmaPath p);
+// True when this build carries sm_90a code (FB_CUDA_ARCHS has 90a) and the
+// current CUDA device is compute capability 9.0 (H100, H200, GH200).
+bool cuda_wgmma_available();
+
+class CudaMmaPathGuard {
+ public:
+  explicit CudaMmaPathGuard(CudaMmaPath p) : prev_(cuda_mma_path()) { set_cuda_mma_path(p); }
+  ~CudaMmaPathGuard() { set_cuda_mma_path(prev_); }
+  CudaMmaPathGuard(const CudaMmaPathGuard&) = delete;
+  CudaMmaPathGuard& operator=(const CudaMmaPathGuard&) = delete;
+
+ private:
+  CudaMmaPath prev_;
+};
+
 CudaBackend cuda_backend();
 void set_cuda_backend(CudaBackend b);
 const char* cuda_backend_name(CudaBackend b);

@@ -47,18 +47,23 @@ struct FwdA {
     if (k >= K || ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return igemm::from_f<T>(0.f);
     return x[((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c];
   }
+  // With vec (C % V == 0) the V channels of a vector share one (kh, kw) tap.
+  __device__ __forceinline__ const T* vec_src(int r, int k) const {
+    if (r >= rows || k >= K) return nullptr;
+    const int ow = r % g.OW, t = r / g.OW, oh = t % g.OH, n = t / g.OH;
+    const int c = k % g.C, s = k / g.C, kw = s % g.KW, kh = s / g.KW;
+    const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
+    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return nullptr;
+    return x + ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
+  }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
+    if (vec) {
+      out = igemm::load_vec(vec_src(r, k));
+      return;
+    }
     out = make_uint4(0, 0, 0, 0);
     if (r >= rows) return;
     const int ow = r % g.OW, t = r / g.OW, oh = t % g.OH, n = t / g.OH;
-    if (vec) {  // C % V == 0: the V channels share one (kh, kw) tap
-      if (k >= K) return;
-      const int c = k % g.C, s = k / g.C, kw = s % g.KW, kh = s / g.KW;
-      const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
-      if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return;
-      out = *reinterpret_cast<const uint4*>(x + ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c);
-      return;
-    }
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) v[j] = at(n, oh, ow, k + j);
   }
@@ -83,16 +88,20 @@ struct DgradA {
     if (oh >= g.OH || ow >= g.OW) return -1;
     return ((int64_t(n) * g.OH + oh) * g.OW + ow) * g.O;
   }
+  __device__ __forceinline__ const T* vec_src(int r, int k) const {  // O % V == 0
+    if (r >= rows || k >= K) return nullptr;
+    const int w = r % g.W, t = r / g.W, h = t % g.H, n = t / g.H;
+    const int64_t base = src(n, h, w, k / g.O);
+    return base >= 0 ? dy + base + k % g.O : nullptr;
+  }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
+    if (vec) {
+      out = igemm::load_vec(vec_src(r, k));
+      return;
+    }
     out = make_uint4(0, 0, 0, 0);
     if (r >= rows) return;
     const int w = r % g.W, t = r / g.W, h = t % g.H, n = t / g.H;
-    if (vec) {
-      if (k >= K) return;
-      const int64_t base = src(n, h, w, k / g.O);
-      if (base >= 0) out = *reinterpret_cast<const uint4*>(dy + base + k % g.O);
-      return;
-    }
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) {
       const int kk = k + j;
@@ -113,26 +122,30 @@ struct WgradB {
   Geo g;
   int rows, K;
   bool vec;
-  __device__ __forceinline__ void load(int r, int k, uint4& out) const {
-    out = make_uint4(0, 0, 0, 0);
-    if (k >= K) return;
+  // Offset of x at channel row rr of output pixel k, or -1 on the padding.
+  __device__ __forceinline__ int64_t addr(int rr, int k) const {
     const int ow = k % g.OW, t = k / g.OW, oh = t % g.OH, n = t / g.OH;
-    auto addr = [&](int rr) -> int64_t {
-      const int c = rr % g.C, s = rr / g.C, kw = s % g.KW, kh = s / g.KW;
-      const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
-      if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
-      return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
-    };
+    const int c = rr % g.C, s = rr / g.C, kw = s % g.KW, kh = s / g.KW;
+    const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
+    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
+    return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
+  }
+  __device__ __forceinline__ const T* vec_src(int r, int k) const {  // C % V == 0
+    if (r >= rows || k >= K) return nullptr;
+    const int64_t a = addr(r, k);
+    return a >= 0 ? x + a : nullptr;
+  }
+  __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
-      if (r >= rows) return;
-      const int64_t a = addr(r);
-      if (a >= 0) out = *reinterpret_cast<const uint4*>(x + a);
+      out = igemm::load_vec(vec_src(r, k));
       return;
     }
+    out = make_uint4(0, 0, 0, 0);
+    if (k >= K) return;
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) {
       if (r + j >= rows) break;
-      const int64_t a = addr(r + j);
+      const int64_t a = addr(r + j, k);
       if (a >= 0) v[j] = x[a];
     }
   }
@@ -167,16 +180,6 @@ template <typename T>
 __global__ void add_bias(T* __restrict__ y, const T* __restrict__ bias, int64_t n, int64_t O) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     y[i] = igemm::from_f<T>(igemm::to_f(y[i]) + igemm::to_f(bias[i % O]));
-}
-
-int sm_count() {
-  static int n = [] {
-    int dev = 0, v = 0;
-    FB_CUDA_CHECK(cudaGetDevice(&dev));
-    FB_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
-    return v;
-  }();
-  return n;
 }
 
 ConvGeom check_conv(const char* op, const Tensor& a, const char* an, const Tensor& b, const char* bn,
@@ -278,7 +281,7 @@ Tensor conv2d_backward_weight(const Tensor& dy_, const Tensor& x_, const Shape& 
   Tensor dw = Tensor::empty(w_shape, dy.dtype(), dy.device());
   const Geo G = to_geo(g);
   const int M = int(g.O), N = int(g.KH * g.KW * g.C), K = int(g.N * g.OH * g.OW);
-  const int splits = igemm::pick_splits(M, N, K, sm_count());
+  const int splits = igemm::pick_splits(M, N, K, igemm::sm_count());
   Tensor ws = Tensor::empty({splits, M, N}, DType::f32, dy.device());
   dispatch(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -289,7 +292,7 @@ Tensor conv2d_backward_weight(const Tensor& dy_, const Tensor& x_, const Shape& 
     igemm::SplitKEpi epi{ws.data<float>(), M, N};
     // Every split writes all of its outputs (zeros where its K chunk is
     // empty), so ws needs no clearing; run() may lower the split count.
-    const int k_chunk = ((K + splits - 1) / splits + 31) / 32 * 32;
+    const int k_chunk = igemm::split_chunk(K, splits);
     const int used = (K + k_chunk - 1) / k_chunk;
     igemm::run(M, N, K, splits, tf32, la, lb, epi);
     wgrad_reduce<T><<<grid_for(int64_t(M) * N), 256, 0, fb::cuda::stream()>>>(ws.data<float>(), used, G, mptr<T>(dw));

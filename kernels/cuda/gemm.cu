@@ -6,6 +6,43 @@
 #include "kernels/cuda/ops.h"
 #include "kernels/cuda/vendor/vendor.h"
 
+namespace fb::kernels {
+namespace cuda::igemm {
+namespace {
+// What the engine needs to know of the current device, looked up once per
+// thread and device.
+struct DeviceTraits {
+  int device = -1, sms = 0, cc = 0;
+};
+const DeviceTraits& device_traits() {
+  thread_local DeviceTraits t;
+  int dev = 0;
+  FB_CUDA_CHECK(cudaGetDevice(&dev));
+  if (dev != t.device) {
+    int major = 0, minor = 0;
+    FB_CUDA_CHECK(cudaDeviceGetAttribute(&t.sms, cudaDevAttrMultiProcessorCount, dev));
+    FB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
+    FB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev));
+    t.cc = major * 10 + minor;
+    t.device = dev;
+  }
+  return t;
+}
+}  // namespace
+
+int sm_count() { return device_traits().sms; }
+bool use_wgmma() { return cuda_mma_path() == CudaMmaPath::Auto && cuda_wgmma_available(); }
+}  // namespace cuda::igemm
+
+bool cuda_wgmma_available() {
+#if defined(FB_CUDA_SM90A)
+  return cuda::igemm::device_traits().cc == 90;
+#else
+  return false;
+#endif
+}
+}  // namespace fb::kernels
+
 namespace fb::kernels::cuda {
 namespace {
 

@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/wgmma.cuh"
 
 namespace fb::kernels::cuda::igemm {
 
@@ -40,7 +41,15 @@ template <typename T> constexpr int kVec = 16 / sizeof(T);
 // ---- loaders ------------------------------------------------------------------
 // Interface: Elem, kKContig (vectors run along k, else along rows), and
 //   load(r, k, out): V = kVec<Elem> elements starting at (r, k) along the
-//   contiguous direction, zero where outside [rows) x [K).
+//     contiguous direction, zero where outside [rows) x [K);
+//   vec (bool): every vector is one aligned 16-byte run of memory, and then
+//   vec_src(r, k): its address, or nullptr where it is all zeros (outside
+//     the problem, or on a convolution's padding). The Hopper loop copies
+//     through it (cp.async); load() is built on it too.
+
+__device__ __forceinline__ uint4 load_vec(const void* src) {
+  return src ? *reinterpret_cast<const uint4*>(src) : make_uint4(0, 0, 0, 0);
+}
 
 // A dense matrix. K-contiguous: element (r, k) at p[r * ld + k] (row-major A
 // [M, K], or B stored [N, K]). Row-contiguous: at p[k * ld + r] (A stored
@@ -54,14 +63,14 @@ struct MatLoader {
   int rows, K;
   int64_t ld;
   bool vec;
+  __device__ __forceinline__ const T* vec_src(int r, int k) const {
+    return r < rows && k < K ? p + (KC ? int64_t(r) * ld + k : int64_t(k) * ld + r) : nullptr;
+  }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     constexpr int V = kVec<T>;
     T* v = reinterpret_cast<T*>(&out);
     if (vec) {
-      if (r < rows && k < K)
-        out = *reinterpret_cast<const uint4*>(p + (KC ? int64_t(r) * ld + k : int64_t(k) * ld + r));
-      else
-        out = make_uint4(0, 0, 0, 0);
+      out = load_vec(vec_src(r, k));
       return;
     }
 #pragma unroll
@@ -321,22 +330,42 @@ __global__ void __launch_bounds__(kThreads) simt_gemm(int M, int N, int K, int k
 }
 
 // ---- launch -------------------------------------------------------------------
+// The K extent of each split when K is cut into (about) `splits` chunks: a
+// multiple of every main loop's k tile, so no tile straddles two splits.
+// ceil(K / chunk) splits are used; may be fewer than asked.
+inline int split_chunk(int K, int splits) {
+  constexpr int kKStep = 64;
+  if (splits < 1) splits = 1;
+  const int c = ((K + splits - 1) / splits + kKStep - 1) / kKStep * kKStep;
+  return c > 0 ? c : kKStep;
+}
+
+// True when bf16 GEMMs take the Hopper (wgmma) loop on the current device:
+// the build has sm_90a code, the device is compute capability 9.0, and the
+// WMMA loop is not forced (CudaMmaPath).
+bool use_wgmma();
+// Number of SMs of the current device.
+int sm_count();
+
 // Runs C = A B^T through `epi` with `splits` K-chunks (gridDim.z). f32
 // operands take the exact SIMT loop unless tf32 is set; bf16 always runs on
-// tensor cores.
+// tensor cores: wgmma on Hopper when both loaders can vectorise, WMMA
+// otherwise.
 template <class LA, class LB, class Epi>
 void run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, const Epi& epi) {
   if (M == 0 || N == 0) return;
   using T = typename LA::Elem;
-  constexpr int kKStep = 32;  // a multiple of every main loop's BK
-  if (splits < 1) splits = 1;
-  int k_chunk = (K + splits - 1) / splits;
-  k_chunk = (k_chunk + kKStep - 1) / kKStep * kKStep;
-  if (k_chunk == 0) k_chunk = kKStep;
+  const int k_chunk = split_chunk(K, splits);
   splits = (K + k_chunk - 1) / k_chunk;
   if (splits < 1) splits = 1;
   const dim3 grid((N + kBN - 1) / kBN, (M + kBM - 1) / kBM, splits);
   FB_CHECK(grid.y <= 65535, "gemm: M = ", M, " is too large for one launch");
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    if (la.vec && lb.vec && use_wgmma()) {
+      hopper::run(M, N, K, k_chunk, splits, sm_count(), la, lb, epi);
+      return;
+    }
+  }
   if constexpr (std::is_same_v<T, float>) {
     if (!tf32) {
       simt_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
@@ -349,7 +378,7 @@ void run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb,
 }
 
 // Number of K splits so that the grid has about two waves of blocks.
-inline int pick_splits(int M, int N, int K, int sms = 132) {
+inline int pick_splits(int M, int N, int K, int sms) {
   const int tiles = ((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN);
   int s = (2 * sms + tiles - 1) / tiles;
   const int max_s = K / 256 > 1 ? K / 256 : 1;  // keep >= 256 of K per split

@@ -1,0 +1,226 @@
+#pragma once
+// Hopper main loop of the GEMM engine (igemm.cuh): bf16 on the warpgroup
+// tensor cores (wgmma), sm_90a only.
+//
+//   C[m, n] = sum_k A[m, k] * B[n, k]   through the same loaders and epilogues
+//
+// A block of 256 threads (two warpgroups) computes a 128 x BN tile of C (BN =
+// 64, 128 or 256); warpgroup w owns rows 64w..64w+63 and issues one
+// m64nBNk16 wgmma per 16 of k, reading both operands straight from shared
+// memory through matrix descriptors, accumulating in registers.
+//
+// Operand tiles (64 of k deep) are copied global -> shared with cp.async
+// (16 bytes per copy, zero-filled where the loader says the vector lies
+// outside the problem or on padding), into kStages buffers; copies run two
+// tiles ahead of the math, and one group of wgmmas stays in flight while the
+// next is issued:
+//
+//   iteration t:  wait for tile t's copies, fence them to the async proxy,
+//                 barrier (now every wgmma of tile t-2 is done: its buffer is
+//                 free) -> start copies of tile t+2 into that buffer ->
+//                 issue tile t's 4 wgmmas -> wait until only they are in flight.
+//
+// Shared layout: the canonical 128-byte-swizzled layouts of the wgmma
+// descriptors, so that no operand needs a transpose:
+//   K-major operand  (loader vectors along k): row r holds its 64 k values in
+//     128 bytes; 16-byte chunk c of row r sits at chunk c ^ (r % 8). Rows of
+//     8 form a 1024-byte atom; atoms follow at 1024 bytes (the descriptor's
+//     stride offset). One k16 step is 32 bytes further into the rows.
+//   MN-major operand (loader vectors along rows): the tile is cut into blocks
+//     of 64 rows; in a block, k row j holds the 64 rows' values in 128 bytes,
+//     chunk c at c ^ (j % 8). Atoms of 8 k rows follow at 1024 bytes (stride
+//     offset), blocks at 64 * 128 bytes (leading offset). One k16 step is 16
+//     k rows (2048 bytes) further.
+// The swizzle is applied by the hardware to address bits, so every atom
+// starts 1024-byte aligned.
+#include <cstdint>
+
+#include "kernels/cuda/common.cuh"
+#include "kernels/cuda/wgmma_ops.cuh"
+
+namespace fb::kernels::cuda::igemm::hopper {
+
+constexpr int kBM = 128, kBK = 64, kStages = 4, kAhead = kStages - 2, kThreads = 256;
+
+template <int BN>
+constexpr int kStageBytes = (kBM + BN) * kBK * 2;
+template <int BN>
+constexpr int kSmemBytes = kStages * kStageBytes<BN> + 1024;  // + slack to align the base to 1024
+
+// The source of zero-filled copies (cp.async wants a valid address even when
+// it reads 0 bytes).
+static __device__ __align__(16) const unsigned char kZeroVector[16] = {};
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// Byte offset of the 16-byte vector starting at (row r, k) of an operand
+// tile (r, k tile-relative; k a multiple of 8 when K-major, r when MN-major).
+template <bool KMajor>
+__device__ __forceinline__ uint32_t swizzled(int r, int k) {
+  if constexpr (KMajor) return r * 128 + (((k >> 3) ^ (r & 7)) << 4);
+  return (r >> 6) * (kBK * 128) + k * 128 + ((((r & 63) >> 3) ^ (k & 7)) << 4);
+}
+
+// Shared-memory matrix descriptor: start address, leading and stride byte
+// offsets (all in 16-byte units), 128-byte swizzle (mode 1, bits 62-63).
+__device__ __forceinline__ uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride) {
+  return uint64_t((addr & 0x3FFFF) >> 4) | (uint64_t(lead >> 4) << 16) | (uint64_t(stride >> 4) << 32) |
+         (uint64_t(1) << 62);
+}
+
+// Descriptor of the 64-row (or BN-row) slice starting at `row` of an operand
+// tile at `tile`, for k16 step `kk`.
+template <bool KMajor>
+__device__ __forceinline__ uint64_t operand_desc(uint32_t tile, int row, int kk) {
+  if constexpr (KMajor) return descriptor(tile + row * 128 + kk * 32, 16, 1024);
+  return descriptor(tile + (row >> 6) * (kBK * 128) + kk * 16 * 128, kBK * 128, 1024);
+}
+
+// Pins the accumulators to their registers at this point: nothing may move
+// them while wgmmas that write them are in flight.
+template <int R>
+__device__ __forceinline__ void fence_accumulators(float* acc) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) asm volatile("" : "+f"(acc[i])::"memory");
+}
+
+// One 16-byte global -> shared copy; src == nullptr writes zeros.
+__device__ __forceinline__ void copy16(uint32_t dst, const void* src) {
+  const int bytes = src ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src ? src : kZeroVector),
+               "r"(bytes));
+}
+
+// Copies the R x kBK tile at (r0, k0) of loader l into shared memory at dst.
+template <int R, class L>
+__device__ __forceinline__ void copy_tile(const L& l, int r0, int k0, uint32_t dst) {
+  constexpr int kVecs = R * kBK / 8, kPerThread = kVecs / kThreads;
+  static_assert(kVecs % kThreads == 0, "tile must split evenly over the threads");
+#pragma unroll
+  for (int i = 0; i < kPerThread; ++i) {
+    const int v = threadIdx.x + i * kThreads;
+    int r, k;
+    if constexpr (L::kKContig) {
+      r = v / (kBK / 8);
+      k = (v % (kBK / 8)) * 8;
+    } else {
+      k = v / (R / 8);
+      r = (v % (R / 8)) * 8;
+    }
+    copy16(dst + swizzled<L::kKContig>(r, k), l.vec_src(r0 + r, k0 + k));
+  }
+}
+
+#endif  // __CUDA_ARCH_FEAT_SM90_ALL
+
+// Both loaders must have `vec` set (16-byte aligned vectors everywhere), and
+// k_chunk must be a multiple of kBK, so that no tile straddles two splits.
+template <int BN, class LA, class LB, class Epi>
+__global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, int k_chunk, LA la, LB lb, Epi epi) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  constexpr bool kAK = LA::kKContig, kBKm = LB::kKContig;
+  constexpr uint32_t kABytes = kBM * kBK * 2, kStage = kStageBytes<BN>;
+  extern __shared__ unsigned char smem_raw[];
+  const uint32_t base = (smem_addr(smem_raw) + 1023u) & ~1023u;
+
+  const int wg = threadIdx.x >> 7;
+  const int m0 = blockIdx.y * kBM, n0 = blockIdx.x * BN;
+  const int kbeg = blockIdx.z * k_chunk, kend = min(K, kbeg + k_chunk);
+  const int ntiles = kend > kbeg ? (kend - kbeg + kBK - 1) / kBK : 0;
+
+  auto copy_stage = [&](int t) {
+    const uint32_t sa = base + (t % kStages) * kStage;
+    copy_tile<kBM>(la, m0, kbeg + t * kBK, sa);
+    copy_tile<BN>(lb, n0, kbeg + t * kBK, sa + kABytes);
+  };
+
+  float acc[BN / 2];
+#pragma unroll
+  for (int i = 0; i < BN / 2; ++i) acc[i] = 0.f;
+
+#pragma unroll
+  for (int t = 0; t < kAhead; ++t) {
+    if (t < ntiles) copy_stage(t);
+    asm volatile("cp.async.commit_group;\n" ::);
+  }
+  for (int t = 0; t < ntiles; ++t) {
+    // Tile t's copies are the oldest but kAhead - 1 of this thread's groups.
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(kAhead - 1));
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+    __syncthreads();
+    if (t + kAhead < ntiles) copy_stage(t + kAhead);
+    asm volatile("cp.async.commit_group;\n" ::);
+
+    const uint32_t sa = base + (t % kStages) * kStage, sb = sa + kABytes;
+    fence_accumulators<BN / 2>(acc);
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+    for (int kk = 0; kk < kBK / 16; ++kk)
+      mma_bf16<BN, kAK ? 0 : 1, kBKm ? 0 : 1>(acc, operand_desc<kAK>(sa, wg * 64, kk), operand_desc<kBKm>(sb, 0, kk));
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+    fence_accumulators<BN / 2>(acc);
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(1) : "memory");
+    fence_accumulators<BN / 2>(acc);
+  }
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(0) : "memory");
+  fence_accumulators<BN / 2>(acc);
+  asm volatile("cp.async.wait_group 0;\n" ::);
+
+  // Accumulator fragment: warp q of the warpgroup holds rows 16q..16q+15;
+  // lane l holds, for every 8 columns j, (row l/4, cols 2(l%4), +1) and the
+  // same two columns 8 rows further.
+  const int lane = threadIdx.x & 31, q = (threadIdx.x >> 5) & 3;
+  const int row = m0 + wg * 64 + q * 16 + (lane >> 2), col = n0 + (lane & 3) * 2;
+#pragma unroll
+  for (int j = 0; j < BN / 8; ++j)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int m = row + 8 * h, n = col + 8 * j;
+      if (m >= M) continue;
+      if (n < N) epi(m, n, acc[4 * j + 2 * h]);
+      if (n + 1 < N) epi(m, n + 1, acc[4 * j + 2 * h + 1]);
+    }
+#else
+  __trap();  // launched only when the device runs the sm_90a code (see available())
+#endif
+}
+
+// The tile width for an N-wide problem: the narrowest that covers N up to
+// 256; above, 256 unless that leaves most SMs idle.
+inline int pick_width(int M, int N, int sms) {
+  if (N <= 64) return 64;
+  if (N <= 128) return 128;
+  const int blocks256 = ((M + kBM - 1) / kBM) * ((N + 255) / 256);
+  return blocks256 >= sms ? 256 : 128;
+}
+
+template <int BN, class LA, class LB, class Epi>
+void launch(int M, int N, int K, int k_chunk, int splits, const LA& la, const LB& lb, const Epi& epi) {
+  auto kernel = wgmma_gemm<BN, LA, LB, Epi>;
+  // The shared-memory limit is an attribute of the function on each device.
+  static bool configured[64] = {};
+  int dev = 0;
+  FB_CUDA_CHECK(cudaGetDevice(&dev));
+  if (dev >= 64 || !configured[dev]) {
+    FB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes<BN>));
+    if (dev < 64) configured[dev] = true;
+  }
+  const dim3 grid((N + BN - 1) / BN, (M + kBM - 1) / kBM, splits);
+  kernel<<<grid, kThreads, kSmemBytes<BN>, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
+  FB_CUDA_CHECK_LAUNCH();
+}
+
+template <class LA, class LB, class Epi>
+void run(int M, int N, int K, int k_chunk, int splits, int sms, const LA& la, const LB& lb, const Epi& epi) {
+  switch (pick_width(M, N, sms)) {
+    case 64: launch<64>(M, N, K, k_chunk, splits, la, lb, epi); break;
+    case 128: launch<128>(M, N, K, k_chunk, splits, la, lb, epi); break;
+    default: launch<256>(M, N, K, k_chunk, splits, la, lb, epi); break;
+  }
+}
+
+}  // namespace fb::kernels::cuda::igemm::hopper
