@@ -153,12 +153,14 @@ Tensor batch_norm_forward_eval(const Tensor& x_, const Tensor& gamma_, const Ten
   return batch_norm_eval_host("batch_norm", x_, gamma_, beta_, running_mean_, running_var_, eps, Tensor(), false);
 }
 
-// The CPU fast backend fuses; the reference backend (the oracle) and CUDA
-// compose the separate kernels, which define the result.
+// The CPU fast backend and CUDA fuse; the reference backend (the oracle)
+// composes the separate kernels, which define the result.
 Tensor batch_norm_relu_forward_eval(const Tensor& x_, const Tensor& gamma_, const Tensor& beta_,
                                     const Tensor& running_mean_, const Tensor& running_var_, double eps,
                                     const Tensor& residual_) {
-  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+  if (x_.defined() && x_.device().is_cuda())
+    return cuda::batch_norm_relu_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps, residual_);
+  if (use_reference()) {
     Tensor y = batch_norm_forward_eval(x_, gamma_, beta_, running_mean_, running_var_, eps);
     if (residual_.defined()) y = ops::add(y, residual_);
     return activation_forward(Activation::Relu, y);
@@ -188,18 +190,20 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy_, const 
   return {dx, dgamma, dbeta};
 }
 
-// The CPU fast backend fuses; the reference backend (the oracle) and CUDA
-// compose the separate kernels, which define the result.
+// The CPU fast backend and CUDA fuse; the reference backend (the oracle)
+// composes the separate kernels, which define the result.
 std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor& x_, const Tensor& gamma_,
                                                                  const Tensor& beta_, double eps,
                                                                  const Tensor& residual_) {
   const char* op = "batch_norm_relu";
+  if (x_.defined() && x_.device().is_cuda())
+    return cuda::batch_norm_relu_forward_train(x_, gamma_, beta_, eps, residual_);
   if (residual_.defined()) {
     check_operand(op, "residual", residual_, &x_);
     FB_CHECK(residual_.shape() == x_.shape(), op, ": residual ", shape_str(residual_.shape()), " and x ",
              shape_str(x_.shape()), " differ in shape");
   }
-  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+  if (use_reference()) {
     auto [y, mean, invstd] = batch_norm_forward_train(x_, gamma_, beta_, eps);
     if (residual_.defined()) y = ops::add(y, residual_);
     return {activation_forward(Activation::Relu, y), mean, invstd};
@@ -223,10 +227,12 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor
                                                                     const Tensor& mean_, const Tensor& invstd_,
                                                                     bool want_dz) {
   const char* op = "batch_norm_relu_backward";
+  if (x_.defined() && x_.device().is_cuda())
+    return cuda::batch_norm_relu_backward(dy_, y_, x_, gamma_, mean_, invstd_, want_dz);
   check_operand(op, "y", y_, &x_);
   FB_CHECK(y_.shape() == x_.shape(), op, ": y ", shape_str(y_.shape()), " and x ", shape_str(x_.shape()),
            " differ in shape");
-  if ((x_.defined() && x_.device().is_cuda()) || use_reference()) {
+  if (use_reference()) {
     // ReLU's gradient from its output: y > 0 exactly where its input was.
     const Tensor dz = activation_backward(Activation::Relu, dy_, y_);
     auto [dx, dgamma, dbeta] = batch_norm_backward(dz, x_, gamma_, mean_, invstd_);

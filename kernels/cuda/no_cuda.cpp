@@ -33,6 +33,19 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_train(const Tensor&, const
 Tensor batch_norm_forward_eval(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double) {
   no_cuda("batch_norm");
 }
+std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor&, const Tensor&, const Tensor&, double,
+                                                                 const Tensor&) {
+  no_cuda("batch_norm_relu");
+}
+Tensor batch_norm_relu_forward_eval(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                                    const Tensor&) {
+  no_cuda("batch_norm_relu");
+}
+std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor&, const Tensor&, const Tensor&,
+                                                                    const Tensor&, const Tensor&, const Tensor&,
+                                                                    bool) {
+  no_cuda("batch_norm_relu_backward");
+}
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                                                        const Tensor&) {
   no_cuda("batch_norm_backward");
@@ -75,4 +88,7 @@ void adamw_step(const Tensor&, const Tensor&, const Tensor&, const Tensor&, cons
 void lars_step(const Tensor&, const Tensor&, const Tensor&, const optim::LarsHyper&) { no_cuda("lars_step"); }
 
 }  // namespace fb::kernels::cuda
+namespace fb::kernels {
+bool cuda_wgmma_available() { return false; }
+}  // namespace fb::kernels
 #endif

@@ -36,6 +36,18 @@ Tensor batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tenso
                                const Tensor& running_var, double eps);
 std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
                                                        const Tensor& mean, const Tensor& invstd);
+// The fused y = relu(batch_norm(x) + residual) of kernels/ops.h (residual may
+// be undefined), in one normalising pass; backward masks dy by y > 0.
+std::tuple<Tensor, Tensor, Tensor> batch_norm_relu_forward_train(const Tensor& x, const Tensor& gamma,
+                                                                 const Tensor& beta, double eps,
+                                                                 const Tensor& residual);
+Tensor batch_norm_relu_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                    const Tensor& running_mean, const Tensor& running_var, double eps,
+                                    const Tensor& residual);
+std::tuple<Tensor, Tensor, Tensor, Tensor> batch_norm_relu_backward(const Tensor& dy, const Tensor& y,
+                                                                    const Tensor& x, const Tensor& gamma,
+                                                                    const Tensor& mean, const Tensor& invstd,
+                                                                    bool want_dz);
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                                       double eps);
 std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,

@@ -98,6 +98,50 @@ TEST_CASE("cuda ops: batch norm training forward, backward and eval") {
   }
 }
 
+TEST_CASE("cuda ops: fused batch norm + residual + ReLU equals the composed reference, forward, backward, eval") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(141);
+  for (Shape s : {Shape{3, 5, 7, 11}, Shape{129, 64}, Shape{2, 3}})
+    for (bool with_residual : {false, true}) {
+      CAPTURE(shape_str(s));
+      CAPTURE(with_residual);
+      const int64_t C = s.back();
+      Tensor x = fbtest::rnd(s, gen, -2, 3), g = fbtest::rnd({C}, gen), b = fbtest::rnd({C}, gen);
+      Tensor res = with_residual ? fbtest::rnd(s, gen) : Tensor(), dy = fbtest::rnd(s, gen);
+      const Tensor gres = with_residual ? gpu(res) : Tensor(), rres = with_residual ? f64(res) : Tensor();
+      auto [y, mean, invstd] = kernels::batch_norm_relu_forward_train(gpu(x), gpu(g), gpu(b), 1e-5, gres);
+      // Named references, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+      const auto r_fwd =
+          reference([&] { return kernels::batch_norm_relu_forward_train(f64(x), f64(g), f64(b), 1e-5, rres); });
+      const Tensor &ry = std::get<0>(r_fwd), &rmean = std::get<1>(r_fwd), &rinv = std::get<2>(r_fwd);
+      CHECK(rel(y, ry) < kTol);
+      CHECK(rel(mean, rmean) < kTol);
+      CHECK(rel(invstd, rinv) < kTol);
+      // Backward from the reference output, so both see the same ReLU mask.
+      const Tensor gy = gpu(ry.to(DType::f32));
+      auto [dx, dg, db, dz] = kernels::batch_norm_relu_backward(gpu(dy), gy, gpu(x), gpu(g), mean, invstd, true);
+      auto [rdx, rdg, rdb, rdz] = reference(
+          [&] { return kernels::batch_norm_relu_backward(f64(dy), f64(ry), f64(x), f64(g), rmean, rinv, true); });
+      CHECK(rel(dx, rdx) < 1e-4);  // a difference of sums: f32 cancellation
+      CHECK(rel(dg, rdg) < kTol);
+      CHECK(rel(db, rdb) < kTol);
+      CHECK(rel(dz, rdz) == 0.0);  // dy or 0: exact
+      auto [dx2, dg2, db2, none] = kernels::batch_norm_relu_backward(gpu(dy), gy, gpu(x), gpu(g), mean, invstd, false);
+      CHECK_FALSE(none.defined());
+      CHECK(rel(dx2, rdx) < 1e-4);
+      Tensor rv = fbtest::rnd({C}, gen, 0.5, 2);
+      Tensor ye = kernels::batch_norm_relu_forward_eval(gpu(x), gpu(g), gpu(b), gpu(rmean.to(DType::f32)), gpu(rv),
+                                                        1e-5, gres);
+      CHECK(rel(ye, reference([&] {
+              return kernels::batch_norm_relu_forward_eval(f64(x), f64(g), f64(b), rmean, f64(rv), 1e-5, rres);
+            })) < kTol);
+    }
+  Tensor x = Tensor::empty({4, 6}, DType::f32, Device::cuda()), g = Tensor::empty({6}, DType::f32, Device::cuda());
+  CHECK_THROWS_WITH_AS(
+      kernels::batch_norm_relu_forward_train(x, g, g, 1e-5, Tensor::empty({4, 5}, DType::f32, Device::cuda())),
+      doctest::Contains("differ in shape"), Error);
+}
+
 TEST_CASE("cuda ops: max, average and adaptive pooling forward and backward") {
   FB_SKIP_WITHOUT_CUDA();
   Generator gen(15);
