@@ -54,6 +54,40 @@ void check_both_loops(F&& f, const Tensor& ref) {
 
 }  // namespace
 
+TEST_CASE("cuda wgmma: small-integer GEMMs are exact; a wrong shared layout shows as misplaced entries") {
+  if (no_wgmma()) return;
+  // Entries in {-1, 0, 1} and K = 128: every product and sum is an integer
+  // below 2^8, exact in bf16 and f32, so the result must equal the reference
+  // bit for bit. Should the descriptors or the swizzle not match the
+  // hardware, the first wrong entries are printed to show the pattern.
+  auto pattern = [](const Shape& s, int64_t salt) {
+    std::vector<float> v(size_t(s[0] * s[1]));
+    for (int64_t i = 0; i < s[0]; ++i)
+      for (int64_t j = 0; j < s[1]; ++j) {
+        const uint32_t h = uint32_t(i * 131 + j * 17 + salt) * 2654435761u;  // no row or column pattern
+        v[size_t(i * s[1] + j)] = float(int(h >> 28) % 3 - 1);
+      }
+    return from_vector(v, s);
+  };
+  for (int64_t N : {64, 128, 256})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        const int64_t M = 128, K = 128;
+        Tensor a = pattern(ta ? Shape{K, M} : Shape{M, K}, 1), b = pattern(tb ? Shape{N, K} : Shape{K, N}, 2);
+        CAPTURE(N);
+        CAPTURE(ta);
+        CAPTURE(tb);
+        Tensor c = kernels::matmul(gpu(a).to(DType::bf16), gpu(b).to(DType::bf16), ta, tb).to(Device::cpu());
+        Tensor r = kernels::matmul(a, b, ta, tb);
+        const std::vector<float> got = c.to(DType::f32).to_vector<float>(), want = r.to_vector<float>();
+        int wrong = 0;
+        for (size_t i = 0; i < got.size(); ++i)
+          if (got[i] != want[i] && ++wrong <= 8)
+            MESSAGE("C[" << i / size_t(N) << ", " << i % size_t(N) << "] = " << got[i] << ", expected " << want[i]);
+        CHECK(wrong == 0);
+      }
+}
+
 TEST_CASE("cuda wgmma: GEMM equals WMMA and the f64 reference, every transpose and tile width") {
   if (no_wgmma()) return;
   Generator gen(91);
