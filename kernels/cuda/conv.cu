@@ -240,7 +240,7 @@ Tensor conv2d_forward(const Tensor& x_, const Tensor& w_, const Tensor& bias_, c
     FwdA<T> la{cptr<T>(x), G, M, K, g.C % V == 0 && igemm::aligned16(cptr<T>(x))};
     igemm::MatLoader<T, true> lb{cptr<T>(w), N, K, K, K % V == 0 && igemm::aligned16(cptr<T>(w))};
     igemm::StoreEpi<T> epi{mptr<T>(y), N, bias.defined() ? cptr<T>(bias) : nullptr};
-    igemm::run(M, N, K, 1, tf32, la, lb, epi);
+    igemm::run_filled(M, N, K, tf32, la, lb, epi, x.device());
   });
   return y;
 }
@@ -264,7 +264,7 @@ Tensor conv2d_backward_input(const Tensor& dy_, const Tensor& w_, const Shape& x
     DgradA<T> la{cptr<T>(dy), G, M, K, g.O % V == 0 && igemm::aligned16(cptr<T>(dy))};
     igemm::MatLoader<T, true> lb{cptr<T>(w), N, K, K, K % V == 0 && igemm::aligned16(cptr<T>(w))};
     igemm::StoreEpi<T> epi{mptr<T>(dx), N, nullptr};
-    igemm::run(M, N, K, 1, tf32, la, lb, epi);
+    igemm::run_filled(M, N, K, tf32, la, lb, epi, dy.device());
   });
   return dx;
 }
@@ -292,9 +292,7 @@ Tensor conv2d_backward_weight(const Tensor& dy_, const Tensor& x_, const Shape& 
     igemm::SplitKEpi epi{ws.data<float>(), M, N};
     // Every split writes all of its outputs (zeros where its K chunk is
     // empty), so ws needs no clearing; run() may lower the split count.
-    const int k_chunk = igemm::split_chunk(K, splits);
-    const int used = (K + k_chunk - 1) / k_chunk;
-    igemm::run(M, N, K, splits, tf32, la, lb, epi);
+    const int used = igemm::run(M, N, K, splits, tf32, la, lb, epi);
     wgrad_reduce<T><<<grid_for(int64_t(M) * N), 256, 0, fb::cuda::stream()>>>(ws.data<float>(), used, G, mptr<T>(dw));
     FB_CUDA_CHECK_LAUNCH();
   });

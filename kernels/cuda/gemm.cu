@@ -49,22 +49,22 @@ namespace {
 // Row-major A is K-contiguous; A stored transposed ([K, M]) is M-contiguous.
 // For B ([K, N] row-major) it is the other way round.
 template <typename T, bool AKC, bool BKC>
-void own_gemm(int M, int N, int K, const T* A, const T* B, T* C, bool tf32) {
+void own_gemm(int M, int N, int K, const T* A, const T* B, T* C, bool tf32, Device dev) {
   constexpr int V = igemm::kVec<T>;
   const int64_t lda = AKC ? K : M, ldb = BKC ? K : N;
   igemm::MatLoader<T, AKC> la{A, M, K, lda, (AKC ? K : M) % V == 0 && lda % V == 0 && igemm::aligned16(A)};
   igemm::MatLoader<T, BKC> lb{B, N, K, ldb, (BKC ? K : N) % V == 0 && ldb % V == 0 && igemm::aligned16(B)};
   igemm::StoreEpi<T> epi{C, N, nullptr};
-  igemm::run(M, N, K, 1, tf32, la, lb, epi);
+  igemm::run_filled(M, N, K, tf32, la, lb, epi, dev);
 }
 
 template <typename T>
-void own_gemm_any(bool ta, bool tb, int M, int N, int K, const T* A, const T* B, T* C, bool tf32) {
+void own_gemm_any(bool ta, bool tb, int M, int N, int K, const T* A, const T* B, T* C, bool tf32, Device dev) {
   // A K-contiguous unless transposed; B K-contiguous only when transposed.
-  if (!ta && !tb) own_gemm<T, true, false>(M, N, K, A, B, C, tf32);
-  else if (!ta && tb) own_gemm<T, true, true>(M, N, K, A, B, C, tf32);
-  else if (ta && !tb) own_gemm<T, false, false>(M, N, K, A, B, C, tf32);
-  else own_gemm<T, false, true>(M, N, K, A, B, C, tf32);
+  if (!ta && !tb) own_gemm<T, true, false>(M, N, K, A, B, C, tf32, dev);
+  else if (!ta && tb) own_gemm<T, true, true>(M, N, K, A, B, C, tf32, dev);
+  else if (ta && !tb) own_gemm<T, false, false>(M, N, K, A, B, C, tf32, dev);
+  else own_gemm<T, false, true>(M, N, K, A, B, C, tf32, dev);
 }
 
 
@@ -104,9 +104,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   }
   if (a.dtype() == DType::bf16)
     own_gemm_any(ta, tb, int(M), int(N), int(K), static_cast<const __nv_bfloat16*>(A.raw_data()),
-                 static_cast<const __nv_bfloat16*>(B.raw_data()), static_cast<__nv_bfloat16*>(c.raw_data()), true);
+                 static_cast<const __nv_bfloat16*>(B.raw_data()), static_cast<__nv_bfloat16*>(c.raw_data()), true,
+                 c.device());
   else
-    own_gemm_any(ta, tb, int(M), int(N), int(K), A.data<float>(), B.data<float>(), c.data<float>(), tf32);
+    own_gemm_any(ta, tb, int(M), int(N), int(K), A.data<float>(), B.data<float>(), c.data<float>(), tf32,
+                 c.device());
   return c;
 }
 

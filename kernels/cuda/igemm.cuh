@@ -347,13 +347,13 @@ bool use_wgmma();
 // Number of SMs of the current device.
 int sm_count();
 
-// Runs C = A B^T through `epi` with `splits` K-chunks (gridDim.z). f32
-// operands take the exact SIMT loop unless tf32 is set; bf16 always runs on
-// tensor cores: wgmma on Hopper when both loaders can vectorise, WMMA
-// otherwise.
+// Runs C = A B^T through `epi` with about `splits` K-chunks (gridDim.z);
+// returns the number used (at most `splits`). f32 operands take the exact
+// SIMT loop unless tf32 is set; bf16 always runs on tensor cores: wgmma on
+// Hopper when both loaders can vectorise, WMMA otherwise.
 template <class LA, class LB, class Epi>
-void run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, const Epi& epi) {
-  if (M == 0 || N == 0) return;
+int run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, const Epi& epi) {
+  if (M == 0 || N == 0) return 0;
   using T = typename LA::Elem;
   const int k_chunk = split_chunk(K, splits);
   splits = (K + k_chunk - 1) / k_chunk;
@@ -363,18 +363,19 @@ void run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb,
   if constexpr (std::is_same_v<T, __nv_bfloat16>) {
     if (la.vec && lb.vec && use_wgmma()) {
       hopper::run(M, N, K, k_chunk, splits, sm_count(), la, lb, epi);
-      return;
+      return splits;
     }
   }
   if constexpr (std::is_same_v<T, float>) {
     if (!tf32) {
       simt_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
       FB_CUDA_CHECK_LAUNCH();
-      return;
+      return splits;
     }
   }
   wmma_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
   FB_CUDA_CHECK_LAUNCH();
+  return splits;
 }
 
 // Number of K splits so that the grid has about two waves of blocks.
@@ -384,6 +385,47 @@ inline int pick_splits(int M, int N, int K, int sms) {
   const int max_s = K / 256 > 1 ? K / 256 : 1;  // keep >= 256 of K per split
   if (s > max_s) s = max_s;
   return s < 1 ? 1 : s;
+}
+
+// Splits for a GEMM whose output goes straight to its epilogue: none while
+// the 128 x 128 output tiles keep at least half of the SMs busy (the extra
+// pass over f32 partials would cost more than it saves), else enough for
+// about one wave, each split keeping at least 512 of K, at most 8.
+inline int pick_output_splits(int M, int N, int K, int sms) {
+  const int64_t tiles = int64_t((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN);
+  if (tiles * 2 > sms) return 1;
+  int s = int((sms + tiles - 1) / tiles);
+  const int max_s = K / 512 < 8 ? K / 512 : 8;
+  if (s > max_s) s = max_s;
+  return s < 1 ? 1 : s;
+}
+
+// epi(m, n, sum over the splits of ws[z, m, n]), summed in split order.
+template <class Epi>
+__global__ void reduce_splits(const float* __restrict__ ws, int splits, int M, int N, Epi epi) {
+  const int64_t total = int64_t(M) * N;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    float s = 0.f;
+    for (int z = 0; z < splits; ++z) s += ws[z * total + i];
+    epi(int(i / N), int(i % N), s);
+  }
+}
+
+// run() for GEMMs with a final epilogue (matmul, convolution forward and
+// input gradient): problems with too few output tiles to fill the GPU and a
+// long K (e.g. ResNet-50's 7x7 stage: 13 x 4 tiles of 128 against 132 SMs)
+// are cut along K into f32 partials on `dev`, then summed into epi.
+template <class LA, class LB, class Epi>
+void run_filled(int M, int N, int K, bool tf32, const LA& la, const LB& lb, const Epi& epi, Device dev) {
+  const int splits = pick_output_splits(M, N, K, sm_count());
+  if (splits <= 1) {
+    run(M, N, K, 1, tf32, la, lb, epi);
+    return;
+  }
+  Tensor ws = Tensor::empty({splits, M, N}, DType::f32, dev);
+  const int used = run(M, N, K, splits, tf32, la, lb, SplitKEpi{ws.data<float>(), M, N});
+  reduce_splits<<<grid_for(int64_t(M) * N), 256, 0, fb::cuda::stream()>>>(ws.data<float>(), used, M, N, epi);
+  FB_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace fb::kernels::cuda::igemm

@@ -11,13 +11,15 @@
 //
 // Operand tiles (64 of k deep) are copied global -> shared with cp.async
 // (16 bytes per copy, zero-filled where the loader says the vector lies
-// outside the problem or on padding), into kStages buffers; copies run two
-// tiles ahead of the math, and one group of wgmmas stays in flight while the
-// next is issued:
+// outside the problem or on padding), into S buffers (S = 4, or 6 for the
+// 128-wide tile, whose buffers are smaller; about 192 KiB either way, while
+// the 64-wide tile keeps 4 so that two blocks share an SM). Copies run
+// A = S - 2 tiles ahead of the math, and one group of wgmmas stays in flight
+// while the next is issued:
 //
 //   iteration t:  wait for tile t's copies, fence them to the async proxy,
 //                 barrier (now every wgmma of tile t-2 is done: its buffer is
-//                 free) -> start copies of tile t+2 into that buffer ->
+//                 free) -> start copies of tile t+A into that buffer ->
 //                 issue tile t's 4 wgmmas -> wait until only they are in flight.
 //
 // Shared layout: the canonical 128-byte-swizzled layouts of the wgmma
@@ -40,12 +42,14 @@
 
 namespace fb::kernels::cuda::igemm::hopper {
 
-constexpr int kBM = 128, kBK = 64, kStages = 4, kAhead = kStages - 2, kThreads = 256;
+constexpr int kBM = 128, kBK = 64, kThreads = 256;
 
+template <int BN>
+constexpr int kStages = BN == 128 ? 6 : 4;
 template <int BN>
 constexpr int kStageBytes = (kBM + BN) * kBK * 2;
 template <int BN>
-constexpr int kSmemBytes = kStages * kStageBytes<BN> + 1024;  // + slack to align the base to 1024
+constexpr int kSmemBytes = kStages<BN> * kStageBytes<BN> + 1024;  // + slack to align the base to 1024
 
 // The source of zero-filled copies (cp.async wants a valid address even when
 // it reads 0 bytes).
@@ -123,6 +127,7 @@ template <int BN, class LA, class LB, class Epi>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, int k_chunk, LA la, LB lb, Epi epi) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   constexpr bool kAK = LA::kKContig, kBKm = LB::kKContig;
+  constexpr int S = kStages<BN>, kAhead = S - 2;
   constexpr uint32_t kABytes = kBM * kBK * 2, kStage = kStageBytes<BN>;
   extern __shared__ unsigned char smem_raw[];
   const uint32_t base = (smem_addr(smem_raw) + 1023u) & ~1023u;
@@ -133,7 +138,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
   const int ntiles = kend > kbeg ? (kend - kbeg + kBK - 1) / kBK : 0;
 
   auto copy_stage = [&](int t) {
-    const uint32_t sa = base + (t % kStages) * kStage;
+    const uint32_t sa = base + (t % S) * kStage;
     copy_tile<kBM>(la, m0, kbeg + t * kBK, sa);
     copy_tile<BN>(lb, n0, kbeg + t * kBK, sa + kABytes);
   };
@@ -155,7 +160,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
     if (t + kAhead < ntiles) copy_stage(t + kAhead);
     asm volatile("cp.async.commit_group;\n" ::);
 
-    const uint32_t sa = base + (t % kStages) * kStage, sb = sa + kABytes;
+    const uint32_t sa = base + (t % S) * kStage, sb = sa + kABytes;
     fence_accumulators<BN / 2>(acc);
     asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 #pragma unroll
