@@ -132,6 +132,32 @@ TEST_CASE("cuda conv: a large weight gradient takes the split-K path") {
         1e-5);
 }
 
+TEST_CASE("cuda gemm and conv: few output tiles and a long K take the split-K path, in every mode") {
+  FB_SKIP_WITHOUT_CUDA();
+  Generator gen(25);
+  kernels::Conv2dParams p;
+  p.pad_h = p.pad_w = 1;
+  for (const Mode& m : kModes) {
+    if (m.backend != CudaBackend::Own) continue;
+    CAPTURE(m.name);
+    CudaBackendGuard g(m.backend, m.math);
+    // 2 x 1 output tiles, K = 3000: cut into chunks of K (f32 partials).
+    Tensor a = rounded(fbtest::rnd({200, 3000}, gen), m.dtype), b = rounded(fbtest::rnd({3000, 72}, gen), m.dtype);
+    Tensor c = kernels::matmul(gpu(a).to(m.dtype), gpu(b).to(m.dtype));
+    CHECK(rel(c, reference([&] { return kernels::matmul(f64(a), f64(b)); })) < m.tol);
+    // ResNet-50's last stage in miniature: 7x7, 512 channels, batch 2.
+    Tensor x = rounded(fbtest::rnd({2, 7, 7, 512}, gen), m.dtype), w = rounded(fbtest::rnd({96, 512, 3, 3}, gen), m.dtype);
+    Tensor bias = rounded(fbtest::rnd({96}, gen), m.dtype), dy = rounded(fbtest::rnd({2, 7, 7, 96}, gen), m.dtype);
+    Tensor y = kernels::conv2d_forward(gpu(x).to(m.dtype), gpu(w).to(m.dtype), gpu(bias).to(m.dtype), p);
+    CHECK(rel(y, reference([&] { return kernels::conv2d_forward(f64(x), f64(w), f64(bias), p); })) < m.tol);
+    Tensor wt = rounded(fbtest::rnd({512, 96, 3, 3}, gen), m.dtype);  // input gradient with K = 9 * 512
+    Tensor dy2 = rounded(fbtest::rnd({2, 7, 7, 512}, gen), m.dtype);
+    Tensor dx = kernels::conv2d_backward_input(gpu(dy2).to(m.dtype), gpu(wt).to(m.dtype), {2, 7, 7, 96}, p);
+    CHECK(rel(dx, reference([&] { return kernels::conv2d_backward_input(f64(dy2), f64(wt), {2, 7, 7, 96}, p); })) <
+          m.tol);
+  }
+}
+
 TEST_CASE("cuda conv: grouped convolution is refused with a clear error") {
   FB_SKIP_WITHOUT_CUDA();
   kernels::Conv2dParams p;
