@@ -48,6 +48,18 @@ timeout 240 "$build/tests/test_cuda" 2>&1 | tee "$build.test.log" ${out:+"$out/t
 tests_rc=${PIPESTATUS[0]}
 say "test_cuda exit $tests_rc"
 
+# Should the Hopper (wgmma) loop's own cases fail, the rest of the suite runs
+# again on the WMMA loop, so that one run tells a wgmma fault from any other;
+# the benchmarks below then use WMMA too (fb_cuda_bench says which loop ran).
+wgmma_note="wgmma cases passed (or skipped)"
+if [ "$tests_rc" -ne 0 ] && grep -q "TEST CASE:  cuda wgmma" "$build.test.log"; then
+  export FB_CUDA_MMA=wmma
+  say "wgmma cases failed: test_cuda again without them, FB_CUDA_MMA=wmma"
+  timeout 240 "$build/tests/test_cuda" -tce="cuda wgmma*" 2>&1 | tee "$build.test-wmma.log" \
+    ${out:+"$out/test_cuda_wmma.log"} | grep -E -v "^$" | tail -40
+  wgmma_note="wgmma cases FAILED; the rest on WMMA: exit ${PIPESTATUS[0]}"
+fi
+
 # The NCCL backend with world size 1 (MPI singleton), when the build has it
 # (CUDA, MPI and nccl.h found: see "distributed backends" above).
 nccl_rc=0
@@ -97,6 +109,7 @@ echo
 echo "================ gpu-check summary ($(($(date +%s) - t0)) s) ================"
 grep -E "^\[doctest\] (test cases|assertions)" "$build.test.log" || echo "(no doctest summary: see above)"
 echo "test_cuda exit: $tests_rc   nccl exit: $nccl_rc   fb_cuda_bench exit: $bench_rc   bench train: $train_rc   pretrain: $pretrain_rc"
+echo "$wgmma_note"
 grep -E "^(device|problem|gemm|conv3x3)" "$build.bench.log" || true
 grep -E "^facebench resnet50" "$build.train.log" || true
 grep -E "^pretrain (swav|losses)" "$build.pretrain.log" || true

@@ -261,7 +261,10 @@ void run_train_bench(const TrainArgs& a) {
     std::printf("parallel efficiency on %d threads: train %.2f (1 thread: %.1f img/s), inference %.2f (%.1f img/s)\n",
                 threads, train_eff, double(a.batch) / tr1.median_s, infer_eff, double(a.batch) / inf1.median_s);
   }
-  const std::string where = on_cuda ? cuda::device_name() + " backend " + a.backend
+  const std::string where = on_cuda ? cuda::device_name() + " backend " + a.backend +
+                                          (a.backend == "own" ? std::string(" (bf16 loop ") +
+                                                                    kernels::cuda_bf16_main_loop() + ")"
+                                                              : std::string())
                                     : "threads " + std::to_string(omp_get_max_threads()) + " isa " +
                                           kernels::cpu::isa_name(kernels::cpu::active_isa());
   std::printf("facebench %s res %lld batch %lld %s precision %s: train %.1f img/s (median step %.1f ms), "
@@ -276,6 +279,7 @@ void run_train_bench(const TrainArgs& a) {
                         {"device", on_cuda ? cuda::device_name() : std::string("cpu")},
                         {"precision", a.precision},
                         {"backend", on_cuda ? a.backend : std::string("cpu")},
+                        {"bf16_main_loop", on_cuda && a.backend == "own" ? kernels::cuda_bf16_main_loop() : "-"},
                         {"threads", omp_get_max_threads()},
                         {"train_images_per_s", train_ips},
                         {"train_step_median_s", tr.median_s},

@@ -15,6 +15,9 @@ thread_local CudaMmaPath g_mma = default_mma_path();
 }  // namespace
 CudaMmaPath cuda_mma_path() { return g_mma; }
 void set_cuda_mma_path(CudaMmaPath p) { g_mma = p; }
+const char* cuda_bf16_main_loop() {
+  return g_mma == CudaMmaPath::Auto && cuda_wgmma_available() ? "wgmma" : "wmma";
+}
 CudaBackend cuda_backend() { return g_backend; }
 void set_cuda_backend(CudaBackend b) { g_backend = b; }
 const char* cuda_backend_name(CudaBackend b) { return b == CudaBackend::Own ? "own" : "vendor"; }

@@ -23,6 +23,9 @@ void set_cuda_mma_path(CudaMmaPath p);
 // True when this build carries sm_90a code (FB_CUDA_ARCHS has 90a) and the
 // current CUDA device is compute capability 9.0 (H100, H200, GH200).
 bool cuda_wgmma_available();
+// The loop the own engine's bf16 products take on the current device:
+// "wgmma" or "wmma" (this thread's CudaMmaPath and cuda_wgmma_available).
+const char* cuda_bf16_main_loop();
 
 class CudaMmaPathGuard {
  public:

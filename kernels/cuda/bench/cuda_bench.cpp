@@ -105,8 +105,7 @@ int main(int argc, char** argv) {
   try {
     cuda::init();
     const std::string dev = cuda::device_name(0);
-    std::printf("device: %s; bf16 main loop: %s\n", dev.c_str(),
-                kernels::cuda_wgmma_available() ? "wgmma (sm_90a)" : "WMMA");
+    std::printf("device: %s; own bf16 main loop: %s\n", dev.c_str(), kernels::cuda_bf16_main_loop());
     std::printf("%-34s %-5s %9s %9s %8s %8s %6s  %-7s  %9s\n", "problem", "type", "own ms", "vend ms", "own TF/s",
                 "vend TF/s", "ratio", "rel diff", "wmma ms");
     const int warmup = 3, reps = quick ? 5 : 15;
@@ -147,8 +146,8 @@ int main(int argc, char** argv) {
 
     if (!json.empty()) {
       std::ofstream f(json);
-      f << "{\n  \"device\": \"" << dev << "\",\n  \"wgmma\": " << (kernels::cuda_wgmma_available() ? "true" : "false")
-        << ",\n  \"results\": [\n";
+      f << "{\n  \"device\": \"" << dev << "\",\n  \"bf16_main_loop\": \"" << kernels::cuda_bf16_main_loop()
+        << "\",\n  \"results\": [\n";
       for (size_t i = 0; i < rows.size(); ++i) {
         const Row& r = rows[i];
         f << "    {\"problem\": \"" << r.name << "\", \"dtype\": \"" << r.dtype << "\", \"flops\": " << r.flops
