@@ -9,14 +9,17 @@ thread_local CudaBackend g_backend = CudaBackend::Own;
 thread_local Fp32Math g_math = Fp32Math::Exact;
 CudaMmaPath default_mma_path() {
   const char* e = std::getenv("FB_CUDA_MMA");
-  return e && !std::strcmp(e, "wmma") ? CudaMmaPath::Wmma : CudaMmaPath::Auto;
+  if (e && !std::strcmp(e, "wmma")) return CudaMmaPath::Wmma;
+  if (e && !std::strcmp(e, "cp.async")) return CudaMmaPath::CpAsync;
+  return CudaMmaPath::Auto;
 }
 thread_local CudaMmaPath g_mma = default_mma_path();
 }  // namespace
 CudaMmaPath cuda_mma_path() { return g_mma; }
 void set_cuda_mma_path(CudaMmaPath p) { g_mma = p; }
 const char* cuda_bf16_main_loop() {
-  return g_mma == CudaMmaPath::Auto && cuda_wgmma_available() ? "wgmma" : "wmma";
+  if (g_mma == CudaMmaPath::Wmma || !cuda_wgmma_available()) return "wmma";
+  return g_mma == CudaMmaPath::Auto ? "wgmma (TMA for matmul)" : "wgmma (cp.async)";
 }
 CudaBackend cuda_backend() { return g_backend; }
 void set_cuda_backend(CudaBackend b) { g_backend = b; }

@@ -15,16 +15,20 @@ enum class Fp32Math { Exact, Tf32 };
 // The tensor-core main loop of the own GEMM engine for bf16 operands (per
 // thread). Auto: Hopper's warpgroup MMA (wgmma) where available (see
 // cuda_wgmma_available) and the operands allow 16-byte copies, WMMA
-// otherwise. Wmma: always the portable WMMA loop (the baseline the wgmma loop
-// is checked and measured against). FB_CUDA_MMA=wmma makes Wmma the default.
-enum class CudaMmaPath { Auto, Wmma };
+// otherwise; plain matrices (matmul) are then moved by the TMA, operands seen
+// through a convolution's window by cp.async. CpAsync: as Auto, but every
+// wgmma operand is moved by cp.async (the TMA loop's baseline). Wmma: always
+// the portable WMMA loop (the baseline of both). FB_CUDA_MMA=wmma|cp.async
+// sets the default.
+enum class CudaMmaPath { Auto, CpAsync, Wmma };
 CudaMmaPath cuda_mma_path();
 void set_cuda_mma_path(CudaMmaPath p);
 // True when this build carries sm_90a code (FB_CUDA_ARCHS has 90a) and the
 // current CUDA device is compute capability 9.0 (H100, H200, GH200).
 bool cuda_wgmma_available();
-// The loop the own engine's bf16 products take on the current device:
-// "wgmma" or "wmma" (this thread's CudaMmaPath and cuda_wgmma_available).
+// The loops the own engine's bf16 products take on the current device:
+// "wgmma (TMA for matmul)", "wgmma (cp.async)" or "wmma" (this thread's
+// CudaMmaPath and cuda_wgmma_available).
 const char* cuda_bf16_main_loop();
 
 class CudaMmaPathGuard {

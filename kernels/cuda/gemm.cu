@@ -1,6 +1,8 @@
 // Tensor-level matmul for CUDA tensors: checks, then the own GEMM engine
 // (igemm.cuh) or cuBLAS. A transposed view that is contiguous in the other
 // order is consumed as is by flipping its transpose flag (no copy).
+#include <cudaTypedefs.h>
+
 #include "kernels/cuda/backend.h"
 #include "kernels/cuda/igemm.cuh"
 #include "kernels/cuda/ops.h"
@@ -31,7 +33,32 @@ const DeviceTraits& device_traits() {
 }  // namespace
 
 int sm_count() { return device_traits().sms; }
-bool use_wgmma() { return cuda_mma_path() == CudaMmaPath::Auto && cuda_wgmma_available(); }
+bool use_wgmma() { return cuda_mma_path() != CudaMmaPath::Wmma && cuda_wgmma_available(); }
+bool use_tma() { return cuda_mma_path() == CudaMmaPath::Auto && cuda_wgmma_available(); }
+
+namespace hopper {
+CUtensorMap make_tensor_map(const void* p, uint64_t inner, uint64_t outer, uint64_t ld, uint32_t box_inner,
+                            uint32_t box_outer) {
+  // The encoder is a driver entry point; the runtime hands it out, so the
+  // build needs no libcuda at link time.
+  static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult status{};
+    FB_CUDA_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &status));
+    FB_CHECK(fn && status == cudaDriverEntryPointSuccess, "gemm: the CUDA driver has no cuTensorMapEncodeTiled");
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+  }();
+  CUtensorMap map;
+  const cuuint64_t dims[2] = {inner, outer}, strides[1] = {ld * 2};
+  const cuuint32_t box[2] = {box_inner, box_outer}, unit[2] = {1, 1};
+  const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<void*>(p), dims, strides, box, unit,
+                            CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                            CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  FB_CHECK(r == CUDA_SUCCESS, "gemm: cuTensorMapEncodeTiled failed (error ", int(r), ") for a [", outer, ", ", inner,
+           "] bf16 matrix, leading dimension ", ld);
+  return map;
+}
+}  // namespace hopper
 }  // namespace cuda::igemm
 
 bool cuda_wgmma_available() {

@@ -27,6 +27,7 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/wgmma.cuh"
+#include "kernels/cuda/wgmma_tma.cuh"
 
 namespace fb::kernels::cuda::igemm {
 
@@ -80,6 +81,11 @@ struct MatLoader {
     }
   }
 };
+
+template <class L>
+struct IsBf16Matrix : std::false_type {};
+template <bool KC>
+struct IsBf16Matrix<MatLoader<__nv_bfloat16, KC>> : std::true_type {};
 
 template <typename T>
 bool aligned16(const T* p) {
@@ -340,17 +346,20 @@ inline int split_chunk(int K, int splits) {
   return c > 0 ? c : kKStep;
 }
 
-// True when bf16 GEMMs take the Hopper (wgmma) loop on the current device:
+// True when bf16 GEMMs take the Hopper (wgmma) loops on the current device:
 // the build has sm_90a code, the device is compute capability 9.0, and the
-// WMMA loop is not forced (CudaMmaPath).
+// WMMA loop is not forced (CudaMmaPath); use_tma: and plain matrices may be
+// moved by the TMA (CudaMmaPath::Auto).
 bool use_wgmma();
+bool use_tma();
 // Number of SMs of the current device.
 int sm_count();
 
 // Runs C = A B^T through `epi` with about `splits` K-chunks (gridDim.z);
 // returns the number used (at most `splits`). f32 operands take the exact
-// SIMT loop unless tf32 is set; bf16 always runs on tensor cores: wgmma on
-// Hopper when both loaders can vectorise, WMMA otherwise.
+// SIMT loop unless tf32 is set; bf16 always runs on tensor cores: on Hopper,
+// when both loaders can vectorise, wgmma (TMA-fed and warp-specialised for
+// plain matrices, cp.async-fed otherwise), WMMA elsewhere.
 template <class LA, class LB, class Epi>
 int run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, const Epi& epi) {
   if (M == 0 || N == 0) return 0;
@@ -360,6 +369,13 @@ int run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, 
   if (splits < 1) splits = 1;
   const dim3 grid((N + kBN - 1) / kBN, (M + kBM - 1) / kBM, splits);
   FB_CHECK(grid.y <= 65535, "gemm: M = ", M, " is too large for one launch");
+  if constexpr (IsBf16Matrix<LA>::value && IsBf16Matrix<LB>::value) {
+    if (la.vec && lb.vec && N > 64 && use_tma()) {
+      hopper::run_tma<LA::kKContig, LB::kKContig>(M, N, K, k_chunk, splits, sm_count(), la.p, la.ld, lb.p, lb.ld,
+                                                  epi);
+      return splits;
+    }
+  }
   if constexpr (std::is_same_v<T, __nv_bfloat16>) {
     if (la.vec && lb.vec && use_wgmma()) {
       hopper::run(M, N, K, k_chunk, splits, sm_count(), la, lb, epi);

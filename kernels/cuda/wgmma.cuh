@@ -119,6 +119,25 @@ __device__ __forceinline__ void copy_tile(const L& l, int r0, int k0, uint32_t d
   }
 }
 
+// Hands a warpgroup's 64 x BN accumulators (tile rows from row0, columns
+// from n0) to epi, skipping what lies outside M x N. Fragment layout: warp q
+// of the warpgroup holds rows 16q..16q+15; lane l holds, for every 8 columns
+// j, (row l/4, cols 2(l%4), +1) and the same two columns 8 rows further.
+template <int BN, class Epi>
+__device__ __forceinline__ void store_accumulators(const float* acc, int M, int N, int row0, int n0, const Epi& epi) {
+  const int lane = threadIdx.x & 31, q = (threadIdx.x >> 5) & 3;
+  const int row = row0 + q * 16 + (lane >> 2), col = n0 + (lane & 3) * 2;
+#pragma unroll
+  for (int j = 0; j < BN / 8; ++j)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int m = row + 8 * h, n = col + 8 * j;
+      if (m >= M) continue;
+      if (n < N) epi(m, n, acc[4 * j + 2 * h]);
+      if (n + 1 < N) epi(m, n + 1, acc[4 * j + 2 * h + 1]);
+    }
+}
+
 #endif  // __CUDA_ARCH_FEAT_SM90_ALL
 
 // Both loaders must have `vec` set (16-byte aligned vectors everywhere), and
@@ -174,21 +193,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(0) : "memory");
   fence_accumulators<BN / 2>(acc);
   asm volatile("cp.async.wait_group 0;\n" ::);
-
-  // Accumulator fragment: warp q of the warpgroup holds rows 16q..16q+15;
-  // lane l holds, for every 8 columns j, (row l/4, cols 2(l%4), +1) and the
-  // same two columns 8 rows further.
-  const int lane = threadIdx.x & 31, q = (threadIdx.x >> 5) & 3;
-  const int row = m0 + wg * 64 + q * 16 + (lane >> 2), col = n0 + (lane & 3) * 2;
-#pragma unroll
-  for (int j = 0; j < BN / 8; ++j)
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int m = row + 8 * h, n = col + 8 * j;
-      if (m >= M) continue;
-      if (n < N) epi(m, n, acc[4 * j + 2 * h]);
-      if (n + 1 < N) epi(m, n + 1, acc[4 * j + 2 * h + 1]);
-    }
+  store_accumulators<BN>(acc, M, N, m0 + wg * 64, n0, epi);
 #else
   __trap();  // launched only when the device runs the sm_90a code (see available())
 #endif
@@ -203,17 +208,24 @@ inline int pick_width(int M, int N, int sms) {
   return blocks256 >= sms ? 256 : 128;
 }
 
-template <int BN, class LA, class LB, class Epi>
-void launch(int M, int N, int K, int k_chunk, int splits, const LA& la, const LB& lb, const Epi& epi) {
-  auto kernel = wgmma_gemm<BN, LA, LB, Epi>;
-  // The shared-memory limit is an attribute of the function on each device.
+// Lets Kernel use `bytes` of dynamic shared memory (beyond the default
+// 48 KiB): an attribute of the function on each device, set once per kernel
+// and device (the template parameter is the kernel itself, so each has its
+// own table).
+template <auto Kernel>
+void allow_smem(int bytes) {
   static bool configured[64] = {};
   int dev = 0;
   FB_CUDA_CHECK(cudaGetDevice(&dev));
-  if (dev >= 64 || !configured[dev]) {
-    FB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes<BN>));
-    if (dev < 64) configured[dev] = true;
-  }
+  if (dev < 64 && configured[dev]) return;
+  FB_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  if (dev < 64) configured[dev] = true;
+}
+
+template <int BN, class LA, class LB, class Epi>
+void launch(int M, int N, int K, int k_chunk, int splits, const LA& la, const LB& lb, const Epi& epi) {
+  constexpr auto kernel = wgmma_gemm<BN, LA, LB, Epi>;
+  allow_smem<kernel>(kSmemBytes<BN>);
   const dim3 grid((N + BN - 1) / BN, (M + kBM - 1) / kBM, splits);
   kernel<<<grid, kThreads, kSmemBytes<BN>, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
   FB_CUDA_CHECK_LAUNCH();

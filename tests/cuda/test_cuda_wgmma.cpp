@@ -1,11 +1,13 @@
-// The Hopper (wgmma) main loop of the own GEMM engine, run explicitly beside
-// the portable WMMA loop on the same bf16 operands: GEMM in every transpose
-// (K-major and MN-major shared layouts for both operands), all three tile
-// widths, k tails shorter than one 64-deep tile, the split-K weight gradient,
-// and the implicit-GEMM convolution loaders (padding, stride, dilation). Both
-// loops are checked against the f64 reference (1e-2 relative, as every bf16
-// check) and against each other. Operands that cannot be copied in 16-byte
-// vectors fall back to WMMA; one such case checks the fallback too.
+// The Hopper (wgmma) main loops of the own GEMM engine, run explicitly beside
+// the portable WMMA loop on the same bf16 operands: the TMA-fed,
+// warp-specialised loop (CudaMmaPath::Auto, matmul only) and the cp.async-fed
+// loop (CudaMmaPath::CpAsync; Auto's loop for convolutions). GEMM in every
+// transpose (K-major and MN-major shared layouts for both operands), all tile
+// widths, k tails shorter than one 64-deep tile, split-K, and the
+// implicit-GEMM convolution loaders (padding, stride, dilation). Every loop is
+// checked against the f64 reference (1e-2 relative, as every bf16 check) and
+// against WMMA. Operands that cannot be copied in 16-byte vectors fall back to
+// WMMA; one such case checks the fallback too.
 #include "cuda_test_util.h"
 
 using namespace fb;
@@ -30,26 +32,28 @@ bool no_wgmma() {
 
 Tensor bf16_operand(const Shape& s, Generator& gen) { return fbtest::rnd(s, gen).to(DType::bf16).to(DType::f32); }
 
-// Runs f (returning a CUDA tensor) with the Auto path (wgmma) and the WMMA
-// path; checks both against ref and against each other.
+const char* path_name(CudaMmaPath p) {
+  return p == CudaMmaPath::Auto ? "auto (TMA for matmul)" : p == CudaMmaPath::CpAsync ? "cp.async" : "wmma";
+}
+
+// Runs f (returning a CUDA tensor) on the WMMA loop and on both wgmma paths;
+// checks each against ref, and the wgmma results against WMMA's.
 template <typename F>
-void check_both_loops(F&& f, const Tensor& ref) {
-  Tensor a, w;
-  {
-    CudaMmaPathGuard g(CudaMmaPath::Auto);
-    a = f();
-  }
+void check_loops(F&& f, const Tensor& ref) {
+  Tensor w;
   {
     CudaMmaPathGuard g(CudaMmaPath::Wmma);
     w = f();
   }
-  CHECK(a.dtype() == DType::bf16);
-  const double err_wgmma = rel(a, ref), err_wmma = rel(w, ref);
-  CAPTURE(err_wgmma);
-  CAPTURE(err_wmma);
-  CHECK(err_wgmma < 1e-2);
-  CHECK(err_wmma < 1e-2);
-  CHECK(ops::rel_error(f64(a), f64(w)) < 1e-2);
+  CHECK(rel(w, ref) < 1e-2);
+  for (CudaMmaPath p : {CudaMmaPath::Auto, CudaMmaPath::CpAsync}) {
+    CudaMmaPathGuard g(p);
+    const Tensor c = f();
+    CAPTURE(path_name(p));
+    CHECK(c.dtype() == DType::bf16);
+    CHECK(rel(c, ref) < 1e-2);
+    CHECK(ops::rel_error(f64(c), f64(w)) < 1e-2);
+  }
 }
 
 }  // namespace
@@ -69,23 +73,26 @@ TEST_CASE("cuda wgmma: small-integer GEMMs are exact; a wrong shared layout show
       }
     return from_vector(v, s);
   };
-  for (int64_t N : {64, 128, 256})
-    for (bool ta : {false, true})
-      for (bool tb : {false, true}) {
-        const int64_t M = 128, K = 128;
-        Tensor a = pattern(ta ? Shape{K, M} : Shape{M, K}, 1), b = pattern(tb ? Shape{N, K} : Shape{K, N}, 2);
-        CAPTURE(N);
-        CAPTURE(ta);
-        CAPTURE(tb);
-        Tensor c = kernels::matmul(gpu(a).to(DType::bf16), gpu(b).to(DType::bf16), ta, tb).to(Device::cpu());
-        Tensor r = kernels::matmul(a, b, ta, tb);
-        const std::vector<float> got = c.to(DType::f32).to_vector<float>(), want = r.to_vector<float>();
-        int wrong = 0;
-        for (size_t i = 0; i < got.size(); ++i)
-          if (got[i] != want[i] && ++wrong <= 8)
-            MESSAGE("C[" << i / size_t(N) << ", " << i % size_t(N) << "] = " << got[i] << ", expected " << want[i]);
-        CHECK(wrong == 0);
-      }
+  for (CudaMmaPath path : {CudaMmaPath::Auto, CudaMmaPath::CpAsync})
+    for (int64_t N : {64, 128, 256})
+      for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+          const int64_t M = 128, K = 128;
+          Tensor a = pattern(ta ? Shape{K, M} : Shape{M, K}, 1), b = pattern(tb ? Shape{N, K} : Shape{K, N}, 2);
+          CAPTURE(path_name(path));
+          CAPTURE(N);
+          CAPTURE(ta);
+          CAPTURE(tb);
+          CudaMmaPathGuard g(path);
+          Tensor c = kernels::matmul(gpu(a).to(DType::bf16), gpu(b).to(DType::bf16), ta, tb).to(Device::cpu());
+          Tensor r = kernels::matmul(a, b, ta, tb);
+          const std::vector<float> got = c.to(DType::f32).to_vector<float>(), want = r.to_vector<float>();
+          int wrong = 0;
+          for (size_t i = 0; i < got.size(); ++i)
+            if (got[i] != want[i] && ++wrong <= 8)
+              MESSAGE("C[" << i / size_t(N) << ", " << i % size_t(N) << "] = " << got[i] << ", expected " << want[i]);
+          CHECK(wrong == 0);
+        }
 }
 
 TEST_CASE("cuda wgmma: GEMM equals WMMA and the f64 reference, every transpose and tile width") {
@@ -94,10 +101,12 @@ TEST_CASE("cuda wgmma: GEMM equals WMMA and the f64 reference, every transpose a
   struct Dims {
     int64_t M, N, K;
   };
-  // N <= 64, <= 128 and wide pick the three tile widths; K = 8, 200 (3 tiles
-  // + 8), 1000 leave k tails; M = 8 and 136 leave a mostly empty row tile.
-  const Dims dims[] = {{8, 8, 8},       {136, 72, 200},  {256, 256, 64},   {300, 264, 1000},
-                       {128, 520, 72},  {1000, 40, 4096}, {64, 1024, 128}, {520, 136, 2056}};
+  // N <= 64, <= 128 and wide pick the tile widths (256 only once the grid
+  // has a block per SM: 2048 x 2304); K = 8, 200 (3 tiles + 8), 1000 leave k
+  // tails; M = 8 and 136 leave a mostly empty row tile; K = 4096 and 2056
+  // with few tiles take split-K.
+  const Dims dims[] = {{8, 8, 8},      {136, 72, 200},   {256, 256, 64},  {300, 264, 1000}, {128, 520, 72},
+                       {1000, 40, 4096}, {64, 1024, 128}, {520, 136, 2056}, {2048, 2304, 64}};
   for (Dims d : dims)
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
@@ -109,7 +118,7 @@ TEST_CASE("cuda wgmma: GEMM equals WMMA and the f64 reference, every transpose a
         CAPTURE(ta);
         CAPTURE(tb);
         const Tensor ga = gpu(a).to(DType::bf16), gb = gpu(b).to(DType::bf16);
-        check_both_loops([&] { return kernels::matmul(ga, gb, ta, tb); },
+        check_loops([&] { return kernels::matmul(ga, gb, ta, tb); },
                          reference([&] { return kernels::matmul(f64(a), f64(b), ta, tb); }));
       }
 }
@@ -123,7 +132,7 @@ TEST_CASE("cuda wgmma: a GEMM operand that is not 16-byte aligned falls back to 
   Tensor a = flat.slice(0, 1, 96 * 72 + 1).view({96, 72});
   const Tensor ga = gpu(flat).to(DType::bf16).slice(0, 1, 96 * 72 + 1).view({96, 72}), gb = gpu(b).to(DType::bf16);
   REQUIRE(ga.is_contiguous());
-  check_both_loops([&] { return kernels::matmul(ga, gb); },
+  check_loops([&] { return kernels::matmul(ga, gb); },
                    reference([&] { return kernels::matmul(f64(a), f64(b)); }));
 }
 
@@ -153,11 +162,11 @@ TEST_CASE("cuda wgmma: convolution forward, input and weight gradients equal WMM
     CAPTURE(shape_str(cs.x));
     CAPTURE(shape_str(cs.w));
     const Tensor gx = gpu(x).to(DType::bf16), gw = gpu(w).to(DType::bf16), gdy = gpu(dy).to(DType::bf16);
-    check_both_loops([&] { return kernels::conv2d_forward(gx, gw, Tensor(), p); },
+    check_loops([&] { return kernels::conv2d_forward(gx, gw, Tensor(), p); },
                      reference([&] { return kernels::conv2d_forward(f64(x), f64(w), Tensor(), p); }));
-    check_both_loops([&] { return kernels::conv2d_backward_input(gdy, gw, cs.x, p); },
+    check_loops([&] { return kernels::conv2d_backward_input(gdy, gw, cs.x, p); },
                      reference([&] { return kernels::conv2d_backward_input(f64(dy), f64(w), cs.x, p); }));
-    check_both_loops([&] { return kernels::conv2d_backward_weight(gdy, gx, cs.w, p); },
+    check_loops([&] { return kernels::conv2d_backward_weight(gdy, gx, cs.w, p); },
                      reference([&] { return kernels::conv2d_backward_weight(f64(dy), f64(x), cs.w, p); }));
   }
 }

@@ -2,8 +2,10 @@
 // and cuDNN, side by side in one run: median time over repeats (CUDA events),
 // TFLOP/s, own/vendor throughput ratio, and the relative difference between
 // the two results as a sanity check. bf16 rows also time the own engine with
-// its portable WMMA loop forced ("wmma ms"), which shows what the Hopper
-// wgmma loop gains where it runs (on other devices the two are the same loop).
+// its wgmma loop fed by cp.async only ("cp.async ms": differs from the
+// default for matmul, whose default is the TMA-fed loop) and with the
+// portable WMMA loop forced ("wmma ms"), which shows what the Hopper loops
+// gain where they run (elsewhere all three are the WMMA loop).
 //
 //   fb_cuda_bench [--json PATH] [--quick]
 #include <algorithm>
@@ -33,7 +35,7 @@ struct Row {
   std::string name, dtype;
   double flops;
   double own_ms, vendor_ms, rel_diff;
-  double wmma_ms;  // bf16 only (0 otherwise): own engine with the WMMA loop forced
+  double cpasync_ms, wmma_ms;  // bf16 only (0 otherwise): own engine on those loops
 };
 
 // Median of `reps` timed calls after `warmup` untimed ones.
@@ -58,13 +60,17 @@ Tensor rand_on_gpu(const Shape& s, DType dt, Generator& gen) {
 
 Row measure(const std::string& name, DType dt, Fp32Math math, double flops, const std::function<Tensor()>& op,
             int warmup, int reps) {
-  Row r{name, dt == DType::bf16 ? "bf16" : (math == Fp32Math::Tf32 ? "tf32" : "f32"), flops, 0, 0, 0, 0};
+  Row r{name, dt == DType::bf16 ? "bf16" : (math == Fp32Math::Tf32 ? "tf32" : "f32"), flops, 0, 0, 0, 0, 0};
   Tensor own, ven;
   {
     CudaBackendGuard g(CudaBackend::Own, math);
     own = op();
     r.own_ms = time_ms([&] { op(); }, warmup, reps);
     if (dt == DType::bf16) {
+      {
+        CudaMmaPathGuard c(CudaMmaPath::CpAsync);
+        r.cpasync_ms = time_ms([&] { op(); }, warmup, reps);
+      }
       CudaMmaPathGuard w(CudaMmaPath::Wmma);
       r.wmma_ms = time_ms([&] { op(); }, warmup, reps);
     }
@@ -78,8 +84,8 @@ Row measure(const std::string& name, DType dt, Fp32Math math, double flops, cons
   const double own_t = flops / r.own_ms / 1e9, ven_t = flops / r.vendor_ms / 1e9;
   std::printf("%-34s %-5s %9.3f %9.3f %8.1f %8.1f %6.2f  %.1e  ", name.c_str(), r.dtype.c_str(), r.own_ms,
               r.vendor_ms, own_t, ven_t, ven_t > 0 ? own_t / ven_t : 0.0, r.rel_diff);
-  if (r.wmma_ms > 0) std::printf("%9.3f", r.wmma_ms);
-  else std::printf("%9s", "-");
+  if (r.wmma_ms > 0) std::printf("%11.3f %9.3f", r.cpasync_ms, r.wmma_ms);
+  else std::printf("%11s %9s", "-", "-");
   std::printf("\n");
   std::fflush(stdout);
   return r;
@@ -106,8 +112,8 @@ int main(int argc, char** argv) {
     cuda::init();
     const std::string dev = cuda::device_name(0);
     std::printf("device: %s; own bf16 main loop: %s\n", dev.c_str(), kernels::cuda_bf16_main_loop());
-    std::printf("%-34s %-5s %9s %9s %8s %8s %6s  %-7s  %9s\n", "problem", "type", "own ms", "vend ms", "own TF/s",
-                "vend TF/s", "ratio", "rel diff", "wmma ms");
+    std::printf("%-34s %-5s %9s %9s %8s %8s %6s  %-7s  %11s %9s\n", "problem", "type", "own ms", "vend ms",
+                "own TF/s", "vend TF/s", "ratio", "rel diff", "cp.async ms", "wmma ms");
     const int warmup = 3, reps = quick ? 5 : 15;
     Generator gen(7);
     std::vector<Row> rows;
@@ -153,7 +159,7 @@ int main(int argc, char** argv) {
         f << "    {\"problem\": \"" << r.name << "\", \"dtype\": \"" << r.dtype << "\", \"flops\": " << r.flops
           << ", \"own_ms\": " << r.own_ms << ", \"vendor_ms\": " << r.vendor_ms
           << ", \"own_over_vendor\": " << r.vendor_ms / r.own_ms << ", \"rel_diff\": " << r.rel_diff;
-        if (r.wmma_ms > 0) f << ", \"own_wmma_ms\": " << r.wmma_ms;
+        if (r.wmma_ms > 0) f << ", \"own_cpasync_ms\": " << r.cpasync_ms << ", \"own_wmma_ms\": " << r.wmma_ms;
         f << "}"
           << (i + 1 < rows.size() ? ",\n" : "\n");
       }
