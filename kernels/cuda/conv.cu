@@ -16,6 +16,7 @@
 // the k order the GEMM wants: OHWI for forward, [C, KH, KW, O] for input grad.
 #include "kernels/cuda/backend.h"
 #include "kernels/cuda/column_reduce.cuh"
+#include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/igemm.cuh"
 #include "kernels/cuda/ops.h"
 #include "kernels/cuda/vendor/vendor.h"
@@ -23,13 +24,45 @@
 namespace fb::kernels::cuda {
 namespace {
 
-struct Geo {  // int copy of ConvGeom for the device
+// int copy of ConvGeom for the device, with the divisors the loaders split
+// indices by (see fast_div.h for why not the hardware's division).
+struct Geo {
   int N, H, W, C, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw;
+  FastDiv by_C, by_O, by_KW, by_W, by_H, by_OW, by_OH, by_sh, by_sw;
+
+  // Output pixel index r -> (n, oh, ow); input pixel index r -> (n, h, w).
+  __device__ __forceinline__ void out_pixel(int r, int& n, int& oh, int& ow) const {
+    int t;
+    by_OW.divmod(r, t, ow);
+    by_OH.divmod(t, n, oh);
+  }
+  __device__ __forceinline__ void in_pixel(int r, int& n, int& h, int& w) const {
+    int t;
+    by_W.divmod(r, t, w);
+    by_H.divmod(t, n, h);
+  }
+  // k = (kh, kw, c) with c < by.d channels (C, or O for the input gradient).
+  __device__ __forceinline__ void tap(int k, const FastDiv& by, int& kh, int& kw, int& c) const {
+    int t;
+    by.divmod(k, t, c);
+    by_KW.divmod(t, kh, kw);
+  }
 };
 Geo to_geo(const ConvGeom& g) {
-  return {int(g.N),  int(g.H),  int(g.W),  int(g.C),  int(g.O),  int(g.KH), int(g.KW),     int(g.OH),
-          int(g.OW), int(g.p.stride_h), int(g.p.stride_w), int(g.p.pad_h), int(g.p.pad_w), int(g.p.dilation_h),
-          int(g.p.dilation_w)};
+  Geo G{int(g.N),          int(g.H),         int(g.W),         int(g.C),  int(g.O),
+        int(g.KH),         int(g.KW),        int(g.OH),        int(g.OW), int(g.p.stride_h),
+        int(g.p.stride_w), int(g.p.pad_h),   int(g.p.pad_w),   int(g.p.dilation_h),
+        int(g.p.dilation_w)};
+  G.by_C = FastDiv(G.C);
+  G.by_O = FastDiv(G.O);
+  G.by_KW = FastDiv(G.KW);
+  G.by_W = FastDiv(G.W);
+  G.by_H = FastDiv(G.H);
+  G.by_OW = FastDiv(G.OW);
+  G.by_OH = FastDiv(G.OH);
+  G.by_sh = FastDiv(G.sh);
+  G.by_sw = FastDiv(G.sw);
+  return G;
 }
 
 // Forward A: row r = output pixel (n, oh, ow), k = (kh, kw, c).
@@ -42,7 +75,8 @@ struct FwdA {
   int rows, K;
   bool vec;
   __device__ __forceinline__ T at(int n, int oh, int ow, int k) const {
-    const int c = k % g.C, t = k / g.C, kw = t % g.KW, kh = t / g.KW;
+    int kh, kw, c;
+    g.tap(k, g.by_C, kh, kw, c);
     const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
     if (k >= K || ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return igemm::from_f<T>(0.f);
     return x[((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c];
@@ -50,8 +84,9 @@ struct FwdA {
   // With vec (C % V == 0) the V channels of a vector share one (kh, kw) tap.
   __device__ __forceinline__ const T* vec_src(int r, int k) const {
     if (r >= rows || k >= K) return nullptr;
-    const int ow = r % g.OW, t = r / g.OW, oh = t % g.OH, n = t / g.OH;
-    const int c = k % g.C, s = k / g.C, kw = s % g.KW, kh = s / g.KW;
+    int n, oh, ow, kh, kw, c;
+    g.out_pixel(r, n, oh, ow);
+    g.tap(k, g.by_C, kh, kw, c);
     const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return nullptr;
     return x + ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
@@ -63,7 +98,8 @@ struct FwdA {
     }
     out = make_uint4(0, 0, 0, 0);
     if (r >= rows) return;
-    const int ow = r % g.OW, t = r / g.OW, oh = t % g.OH, n = t / g.OH;
+    int n, oh, ow;
+    g.out_pixel(r, n, oh, ow);
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) v[j] = at(n, oh, ow, k + j);
   }
@@ -80,19 +116,24 @@ struct DgradA {
   Geo g;
   int rows, K;
   bool vec;
-  __device__ __forceinline__ int64_t src(int n, int h, int w, int s) const {  // s = (kh, kw) tap
-    const int kw = s % g.KW, kh = s / g.KW;
+  // Offset of dy at output channel o of the pixel reaching (n, h, w) through
+  // tap (kh, kw), or -1.
+  __device__ __forceinline__ int64_t src(int n, int h, int w, int kh, int kw, int o) const {
     const int nh = h + g.ph - kh * g.dh, nw = w + g.pw - kw * g.dw;
-    if (nh < 0 || nw < 0 || nh % g.sh || nw % g.sw) return -1;
-    const int oh = nh / g.sh, ow = nw / g.sw;
-    if (oh >= g.OH || ow >= g.OW) return -1;
-    return ((int64_t(n) * g.OH + oh) * g.OW + ow) * g.O;
+    if (nh < 0 || nw < 0) return -1;
+    int oh, ow, rh, rw;
+    g.by_sh.divmod(nh, oh, rh);
+    g.by_sw.divmod(nw, ow, rw);
+    if (rh || rw || oh >= g.OH || ow >= g.OW) return -1;
+    return ((int64_t(n) * g.OH + oh) * g.OW + ow) * g.O + o;
   }
   __device__ __forceinline__ const T* vec_src(int r, int k) const {  // O % V == 0
     if (r >= rows || k >= K) return nullptr;
-    const int w = r % g.W, t = r / g.W, h = t % g.H, n = t / g.H;
-    const int64_t base = src(n, h, w, k / g.O);
-    return base >= 0 ? dy + base + k % g.O : nullptr;
+    int n, h, w, kh, kw, o;
+    g.in_pixel(r, n, h, w);
+    g.tap(k, g.by_O, kh, kw, o);
+    const int64_t at = src(n, h, w, kh, kw, o);
+    return at >= 0 ? dy + at : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
@@ -101,13 +142,15 @@ struct DgradA {
     }
     out = make_uint4(0, 0, 0, 0);
     if (r >= rows) return;
-    const int w = r % g.W, t = r / g.W, h = t % g.H, n = t / g.H;
+    int n, h, w;
+    g.in_pixel(r, n, h, w);
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) {
-      const int kk = k + j;
-      if (kk >= K) break;
-      const int64_t base = src(n, h, w, kk / g.O);
-      if (base >= 0) v[j] = dy[base + kk % g.O];
+      if (k + j >= K) break;
+      int kh, kw, o;
+      g.tap(k + j, g.by_O, kh, kw, o);
+      const int64_t at = src(n, h, w, kh, kw, o);
+      if (at >= 0) v[j] = dy[at];
     }
   }
 };
@@ -124,8 +167,9 @@ struct WgradB {
   bool vec;
   // Offset of x at channel row rr of output pixel k, or -1 on the padding.
   __device__ __forceinline__ int64_t addr(int rr, int k) const {
-    const int ow = k % g.OW, t = k / g.OW, oh = t % g.OH, n = t / g.OH;
-    const int c = rr % g.C, s = rr / g.C, kw = s % g.KW, kh = s / g.KW;
+    int n, oh, ow, kh, kw, c;
+    g.out_pixel(k, n, oh, ow);
+    g.tap(rr, g.by_C, kh, kw, c);
     const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
     return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
@@ -159,7 +203,8 @@ __global__ void wgrad_reduce(const float* __restrict__ ws, int splits, Geo g, T*
     float s = 0.f;
     for (int z = 0; z < splits; ++z) s += ws[z * total + i];
     const int o = int(i / cols), rest = int(i % cols);
-    const int c = rest % g.C, t = rest / g.C, kw = t % g.KW, kh = t / g.KW;
+    int kh, kw, c;
+    g.tap(rest, g.by_C, kh, kw, c);
     dw[((int64_t(o) * g.C + c) * g.KH + kh) * g.KW + kw] = igemm::from_f<T>(s);
   }
 }
