@@ -81,19 +81,30 @@ struct FwdA {
     if (k >= K || ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return igemm::from_f<T>(0.f);
     return x[((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c];
   }
-  // With vec (C % V == 0) the V channels of a vector share one (kh, kw) tap.
-  __device__ __forceinline__ const T* vec_src(int r, int k) const {
-    if (r >= rows || k >= K) return nullptr;
-    int n, oh, ow, kh, kw, c;
+  // The output pixel's image (offset of its first element; -1 past the last
+  // row) and the input position of its window's top-left tap.
+  struct Row {
+    int64_t image;
+    int ih0, iw0;
+  };
+  __device__ __forceinline__ Row row(int r) const {
+    if (r >= rows) return {-1, 0, 0};
+    int n, oh, ow;
     g.out_pixel(r, n, oh, ow);
+    return {int64_t(n) * g.H * g.W * g.C, oh * g.sh - g.ph, ow * g.sw - g.pw};
+  }
+  // With vec (C % V == 0) the V channels of a vector share one (kh, kw) tap.
+  __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {
+    if (row.image < 0 || k >= K) return nullptr;
+    int kh, kw, c;
     g.tap(k, g.by_C, kh, kw, c);
-    const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
+    const int ih = row.ih0 + kh * g.dh, iw = row.iw0 + kw * g.dw;
     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return nullptr;
-    return x + ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
+    return x + row.image + (int64_t(ih) * g.W + iw) * g.C + c;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
-      out = igemm::load_vec(vec_src(r, k));
+      out = igemm::load_vec(vec_src(row(r), k));
       return;
     }
     out = make_uint4(0, 0, 0, 0);
@@ -127,17 +138,24 @@ struct DgradA {
     if (rh || rw || oh >= g.OH || ow >= g.OW) return -1;
     return ((int64_t(n) * g.OH + oh) * g.OW + ow) * g.O + o;
   }
-  __device__ __forceinline__ const T* vec_src(int r, int k) const {  // O % V == 0
-    if (r >= rows || k >= K) return nullptr;
-    int n, h, w, kh, kw, o;
-    g.in_pixel(r, n, h, w);
+  struct Row {  // the input pixel (n = -1 past the last row)
+    int n, h, w;
+  };
+  __device__ __forceinline__ Row row(int r) const {
+    Row p{-1, 0, 0};
+    if (r < rows) g.in_pixel(r, p.n, p.h, p.w);
+    return p;
+  }
+  __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {  // O % V == 0
+    if (row.n < 0 || k >= K) return nullptr;
+    int kh, kw, o;
     g.tap(k, g.by_O, kh, kw, o);
-    const int64_t at = src(n, h, w, kh, kw, o);
+    const int64_t at = src(row.n, row.h, row.w, kh, kw, o);
     return at >= 0 ? dy + at : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
-      out = igemm::load_vec(vec_src(r, k));
+      out = igemm::load_vec(vec_src(row(r), k));
       return;
     }
     out = make_uint4(0, 0, 0, 0);
@@ -165,23 +183,33 @@ struct WgradB {
   Geo g;
   int rows, K;
   bool vec;
-  // Offset of x at channel row rr of output pixel k, or -1 on the padding.
-  __device__ __forceinline__ int64_t addr(int rr, int k) const {
-    int n, oh, ow, kh, kw, c;
-    g.out_pixel(k, n, oh, ow);
+  // The tap's offsets from the window's top-left and its channel (c = -1
+  // past the last row).
+  struct Row {
+    int dh, dw, c;
+  };
+  __device__ __forceinline__ Row row(int rr) const {
+    if (rr >= rows) return {0, 0, -1};
+    int kh, kw, c;
     g.tap(rr, g.by_C, kh, kw, c);
-    const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
-    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
-    return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c;
+    return {kh * g.dh, kw * g.dw, c};
   }
-  __device__ __forceinline__ const T* vec_src(int r, int k) const {  // C % V == 0
-    if (r >= rows || k >= K) return nullptr;
-    const int64_t a = addr(r, k);
+  // Offset of x at tap row `t` of output pixel k, or -1 on the padding.
+  __device__ __forceinline__ int64_t addr(const Row& t, int k) const {
+    int n, oh, ow;
+    g.out_pixel(k, n, oh, ow);
+    const int ih = oh * g.sh - g.ph + t.dh, iw = ow * g.sw - g.pw + t.dw;
+    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
+    return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + t.c;
+  }
+  __device__ __forceinline__ const T* vec_src(const Row& t, int k) const {  // C % V == 0
+    if (t.c < 0 || k >= K) return nullptr;
+    const int64_t a = addr(t, k);
     return a >= 0 ? x + a : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
-      out = igemm::load_vec(vec_src(r, k));
+      out = igemm::load_vec(vec_src(row(r), k));
       return;
     }
     out = make_uint4(0, 0, 0, 0);
@@ -189,7 +217,7 @@ struct WgradB {
     T* v = reinterpret_cast<T*>(&out);
     for (int j = 0; j < igemm::kVec<T>; ++j) {
       if (r + j >= rows) break;
-      const int64_t a = addr(r + j, k);
+      const int64_t a = addr(row(r + j), k);
       if (a >= 0) v[j] = x[a];
     }
   }

@@ -44,9 +44,12 @@ template <typename T> constexpr int kVec = 16 / sizeof(T);
 //   load(r, k, out): V = kVec<Elem> elements starting at (r, k) along the
 //     contiguous direction, zero where outside [rows) x [K);
 //   vec (bool): every vector is one aligned 16-byte run of memory, and then
-//   vec_src(r, k): its address, or nullptr where it is all zeros (outside
-//     the problem, or on a convolution's padding). The Hopper loop copies
-//     through it (cp.async); load() is built on it too.
+//   vec_src(row(r), k): its address, or nullptr where it is all zeros
+//     (outside the problem, or on a convolution's padding). Row is what the
+//     loader derives from r alone (a convolution's pixel coordinates, say):
+//     the Hopper loop's threads fetch the same rows for every k tile, so they
+//     compute row(r) once and only the k part per tile. load() is built on it
+//     too.
 
 __device__ __forceinline__ uint4 load_vec(const void* src) {
   return src ? *reinterpret_cast<const uint4*>(src) : make_uint4(0, 0, 0, 0);
@@ -64,14 +67,16 @@ struct MatLoader {
   int rows, K;
   int64_t ld;
   bool vec;
-  __device__ __forceinline__ const T* vec_src(int r, int k) const {
+  using Row = int;
+  __device__ __forceinline__ Row row(int r) const { return r; }
+  __device__ __forceinline__ const T* vec_src(Row r, int k) const {
     return r < rows && k < K ? p + (KC ? int64_t(r) * ld + k : int64_t(k) * ld + r) : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     constexpr int V = kVec<T>;
     T* v = reinterpret_cast<T*>(&out);
     if (vec) {
-      out = load_vec(vec_src(r, k));
+      out = load_vec(vec_src(row(r), k));
       return;
     }
 #pragma unroll

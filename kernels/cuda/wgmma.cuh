@@ -99,15 +99,17 @@ __device__ __forceinline__ void copy16(uint32_t dst, const void* src) {
                "r"(bytes));
 }
 
-// Copies the R x kBK tile at (r0, k0) of loader l into shared memory at dst.
+// One thread's share of an R x kBK operand tile: kPer 16-byte vectors, each
+// at a fixed (row, k offset) of every k tile. The loader's per-row work
+// (row(r)) is done once, when the block starts.
 template <int R, class L>
-__device__ __forceinline__ void copy_tile(const L& l, int r0, int k0, uint32_t dst) {
-  constexpr int kVecs = R * kBK / 8, kPerThread = kVecs / kThreads;
+struct TileCopier {
+  static constexpr int kVecs = R * kBK / 8, kPer = kVecs / kThreads;
   static_assert(kVecs % kThreads == 0, "tile must split evenly over the threads");
-#pragma unroll
-  for (int i = 0; i < kPerThread; ++i) {
+  typename L::Row rows[kPer];
+
+  __device__ __forceinline__ static void coords(int i, int& r, int& k) {
     const int v = threadIdx.x + i * kThreads;
-    int r, k;
     if constexpr (L::kKContig) {
       r = v / (kBK / 8);
       k = (v % (kBK / 8)) * 8;
@@ -115,9 +117,25 @@ __device__ __forceinline__ void copy_tile(const L& l, int r0, int k0, uint32_t d
       k = v / (R / 8);
       r = (v % (R / 8)) * 8;
     }
-    copy16(dst + swizzled<L::kKContig>(r, k), l.vec_src(r0 + r, k0 + k));
   }
-}
+  __device__ __forceinline__ TileCopier(const L& l, int r0) {
+#pragma unroll
+    for (int i = 0; i < kPer; ++i) {
+      int r, k;
+      coords(i, r, k);
+      rows[i] = l.row(r0 + r);
+    }
+  }
+  // Copies the tile's k0.. k0 + kBK - 1 into shared memory at dst.
+  __device__ __forceinline__ void copy(const L& l, int k0, uint32_t dst) const {
+#pragma unroll
+    for (int i = 0; i < kPer; ++i) {
+      int r, k;
+      coords(i, r, k);
+      copy16(dst + swizzled<L::kKContig>(r, k), l.vec_src(rows[i], k0 + k));
+    }
+  }
+};
 
 // Hands a warpgroup's 64 x BN accumulators (tile rows from row0, columns
 // from n0) to epi, skipping what lies outside M x N. Fragment layout: warp q
@@ -156,10 +174,12 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
   const int kbeg = blockIdx.z * k_chunk, kend = min(K, kbeg + k_chunk);
   const int ntiles = kend > kbeg ? (kend - kbeg + kBK - 1) / kBK : 0;
 
+  const TileCopier<kBM, LA> ca(la, m0);
+  const TileCopier<BN, LB> cb(lb, n0);
   auto copy_stage = [&](int t) {
     const uint32_t sa = base + (t % S) * kStage;
-    copy_tile<kBM>(la, m0, kbeg + t * kBK, sa);
-    copy_tile<BN>(lb, n0, kbeg + t * kBK, sa + kABytes);
+    ca.copy(la, kbeg + t * kBK, sa);
+    cb.copy(lb, kbeg + t * kBK, sa + kABytes);
   };
 
   float acc[BN / 2];
