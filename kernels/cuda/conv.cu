@@ -16,7 +16,7 @@
 // the k order the GEMM wants: OHWI for forward, [C, KH, KW, O] for input grad.
 #include "kernels/cuda/backend.h"
 #include "kernels/cuda/column_reduce.cuh"
-#include "kernels/cuda/fast_div.h"
+#include "kernels/cuda/conv_index.h"
 #include "kernels/cuda/igemm.cuh"
 #include "kernels/cuda/ops.h"
 #include "kernels/cuda/vendor/vendor.h"
@@ -24,188 +24,80 @@
 namespace fb::kernels::cuda {
 namespace {
 
-// int copy of ConvGeom for the device, with the divisors the loaders split
-// indices by (see fast_div.h for why not the hardware's division).
-struct Geo {
-  int N, H, W, C, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw;
-  FastDiv by_C, by_O, by_KW, by_W, by_H, by_OW, by_OH, by_sh, by_sw;
+// The loaders: the operands of the three GEMMs seen through conv_index.h's
+// arithmetic. The vector path (channels a multiple of V) fetches V channels
+// of one tap; the scalar path (e.g. the RGB stem) element by element.
 
-  // Output pixel index r -> (n, oh, ow); input pixel index r -> (n, h, w).
-  __device__ __forceinline__ void out_pixel(int r, int& n, int& oh, int& ow) const {
-    int t;
-    by_OW.divmod(r, t, ow);
-    by_OH.divmod(t, n, oh);
-  }
-  __device__ __forceinline__ void in_pixel(int r, int& n, int& h, int& w) const {
-    int t;
-    by_W.divmod(r, t, w);
-    by_H.divmod(t, n, h);
-  }
-  // k = (kh, kw, c) with c < by.d channels (C, or O for the input gradient).
-  __device__ __forceinline__ void tap(int k, const FastDiv& by, int& kh, int& kw, int& c) const {
-    int t;
-    by.divmod(k, t, c);
-    by_KW.divmod(t, kh, kw);
-  }
-};
-Geo to_geo(const ConvGeom& g) {
-  Geo G{int(g.N),          int(g.H),         int(g.W),         int(g.C),  int(g.O),
-        int(g.KH),         int(g.KW),        int(g.OH),        int(g.OW), int(g.p.stride_h),
-        int(g.p.stride_w), int(g.p.pad_h),   int(g.p.pad_w),   int(g.p.dilation_h),
-        int(g.p.dilation_w)};
-  G.by_C = FastDiv(G.C);
-  G.by_O = FastDiv(G.O);
-  G.by_KW = FastDiv(G.KW);
-  G.by_W = FastDiv(G.W);
-  G.by_H = FastDiv(G.H);
-  G.by_OW = FastDiv(G.OW);
-  G.by_OH = FastDiv(G.OH);
-  G.by_sh = FastDiv(G.sh);
-  G.by_sw = FastDiv(G.sw);
-  return G;
-}
-
-// Forward A: row r = output pixel (n, oh, ow), k = (kh, kw, c).
 template <typename T>
-struct FwdA {
+struct FwdA {  // forward A: row = output pixel, k = (kh, kw, c)
   using Elem = T;
+  using Row = FwdRow;
   static constexpr bool kKContig = true;
   const T* x;
-  Geo g;
+  ConvIndex g;
   int rows, K;
   bool vec;
-  __device__ __forceinline__ T at(int n, int oh, int ow, int k) const {
-    int kh, kw, c;
-    g.tap(k, g.by_C, kh, kw, c);
-    const int ih = oh * g.sh - g.ph + kh * g.dh, iw = ow * g.sw - g.pw + kw * g.dw;
-    if (k >= K || ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return igemm::from_f<T>(0.f);
-    return x[((int64_t(n) * g.H + ih) * g.W + iw) * g.C + c];
-  }
-  // The output pixel's image (offset of its first element; -1 past the last
-  // row) and the input position of its window's top-left tap.
-  struct Row {
-    int64_t image;
-    int ih0, iw0;
-  };
-  __device__ __forceinline__ Row row(int r) const {
-    if (r >= rows) return {-1, 0, 0};
-    int n, oh, ow;
-    g.out_pixel(r, n, oh, ow);
-    return {int64_t(n) * g.H * g.W * g.C, oh * g.sh - g.ph, ow * g.sw - g.pw};
-  }
-  // With vec (C % V == 0) the V channels of a vector share one (kh, kw) tap.
+  __device__ __forceinline__ Row row(int r) const { return r < rows ? fwd_row(g, r) : Row{-1, 0, 0}; }
   __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {
     if (row.image < 0 || k >= K) return nullptr;
-    int kh, kw, c;
-    g.tap(k, g.by_C, kh, kw, c);
-    const int ih = row.ih0 + kh * g.dh, iw = row.iw0 + kw * g.dw;
-    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return nullptr;
-    return x + row.image + (int64_t(ih) * g.W + iw) * g.C + c;
+    const int64_t o = fwd_offset(g, row, k);
+    return o >= 0 ? x + o : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
+    const Row rw = row(r);
     if (vec) {
-      out = igemm::load_vec(vec_src(row(r), k));
+      out = igemm::load_vec(vec_src(rw, k));
       return;
     }
     out = make_uint4(0, 0, 0, 0);
-    if (r >= rows) return;
-    int n, oh, ow;
-    g.out_pixel(r, n, oh, ow);
     T* v = reinterpret_cast<T*>(&out);
-    for (int j = 0; j < igemm::kVec<T>; ++j) v[j] = at(n, oh, ow, k + j);
+    for (int j = 0; j < igemm::kVec<T>; ++j)
+      if (const T* e = vec_src(rw, k + j)) v[j] = *e;
   }
 };
 
-// Input-grad A: row r = input pixel (n, h, w), k = (kh, kw, o). The output
-// pixel that reaches (h, w) through tap (kh, kw) is oh = (h + ph - kh*dh) / sh
-// when that division is exact and in range; otherwise the tap contributes 0.
 template <typename T>
-struct DgradA {
+struct DgradA {  // input-gradient A: row = input pixel, k = (kh, kw, o)
   using Elem = T;
+  using Row = DgradRow;
   static constexpr bool kKContig = true;
   const T* dy;
-  Geo g;
+  ConvIndex g;
   int rows, K;
   bool vec;
-  // Offset of dy at output channel o of the pixel reaching (n, h, w) through
-  // tap (kh, kw), or -1.
-  __device__ __forceinline__ int64_t src(int n, int h, int w, int kh, int kw, int o) const {
-    const int nh = h + g.ph - kh * g.dh, nw = w + g.pw - kw * g.dw;
-    if (nh < 0 || nw < 0) return -1;
-    int oh, ow, rh, rw;
-    g.by_sh.divmod(nh, oh, rh);
-    g.by_sw.divmod(nw, ow, rw);
-    if (rh || rw || oh >= g.OH || ow >= g.OW) return -1;
-    return ((int64_t(n) * g.OH + oh) * g.OW + ow) * g.O + o;
-  }
-  struct Row {  // the input pixel (n = -1 past the last row)
-    int n, h, w;
-  };
-  __device__ __forceinline__ Row row(int r) const {
-    Row p{-1, 0, 0};
-    if (r < rows) g.in_pixel(r, p.n, p.h, p.w);
-    return p;
-  }
-  __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {  // O % V == 0
+  __device__ __forceinline__ Row row(int r) const { return r < rows ? dgrad_row(g, r) : Row{-1, 0, 0}; }
+  __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {
     if (row.n < 0 || k >= K) return nullptr;
-    int kh, kw, o;
-    g.tap(k, g.by_O, kh, kw, o);
-    const int64_t at = src(row.n, row.h, row.w, kh, kw, o);
-    return at >= 0 ? dy + at : nullptr;
+    const int64_t o = dgrad_offset(g, row, k);
+    return o >= 0 ? dy + o : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
+    const Row rw = row(r);
     if (vec) {
-      out = igemm::load_vec(vec_src(row(r), k));
+      out = igemm::load_vec(vec_src(rw, k));
       return;
     }
     out = make_uint4(0, 0, 0, 0);
-    if (r >= rows) return;
-    int n, h, w;
-    g.in_pixel(r, n, h, w);
     T* v = reinterpret_cast<T*>(&out);
-    for (int j = 0; j < igemm::kVec<T>; ++j) {
-      if (k + j >= K) break;
-      int kh, kw, o;
-      g.tap(k + j, g.by_O, kh, kw, o);
-      const int64_t at = src(n, h, w, kh, kw, o);
-      if (at >= 0) v[j] = dy[at];
-    }
+    for (int j = 0; j < igemm::kVec<T>; ++j)
+      if (const T* e = vec_src(rw, k + j)) v[j] = *e;
   }
 };
 
-// Weight-grad B: row r = (kh, kw, c), k = output pixel (n, oh, ow); vectors
-// run along r, i.e. along channels of one tap.
 template <typename T>
-struct WgradB {
+struct WgradB {  // weight-gradient B: row = (kh, kw, c), k = output pixel; vectors along rows
   using Elem = T;
+  using Row = WgradRow;
   static constexpr bool kKContig = false;
   const T* x;
-  Geo g;
+  ConvIndex g;
   int rows, K;
   bool vec;
-  // The tap's offsets from the window's top-left and its channel (c = -1
-  // past the last row).
-  struct Row {
-    int dh, dw, c;
-  };
-  __device__ __forceinline__ Row row(int rr) const {
-    if (rr >= rows) return {0, 0, -1};
-    int kh, kw, c;
-    g.tap(rr, g.by_C, kh, kw, c);
-    return {kh * g.dh, kw * g.dw, c};
-  }
-  // Offset of x at tap row `t` of output pixel k, or -1 on the padding.
-  __device__ __forceinline__ int64_t addr(const Row& t, int k) const {
-    int n, oh, ow;
-    g.out_pixel(k, n, oh, ow);
-    const int ih = oh * g.sh - g.ph + t.dh, iw = ow * g.sw - g.pw + t.dw;
-    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) return -1;
-    return ((int64_t(n) * g.H + ih) * g.W + iw) * g.C + t.c;
-  }
-  __device__ __forceinline__ const T* vec_src(const Row& t, int k) const {  // C % V == 0
-    if (t.c < 0 || k >= K) return nullptr;
-    const int64_t a = addr(t, k);
-    return a >= 0 ? x + a : nullptr;
+  __device__ __forceinline__ Row row(int r) const { return r < rows ? wgrad_row(g, r) : Row{0, 0, -1}; }
+  __device__ __forceinline__ const T* vec_src(const Row& row, int k) const {
+    if (row.c < 0 || k >= K) return nullptr;
+    const int64_t o = wgrad_offset(g, row, k);
+    return o >= 0 ? x + o : nullptr;
   }
   __device__ __forceinline__ void load(int r, int k, uint4& out) const {
     if (vec) {
@@ -213,19 +105,15 @@ struct WgradB {
       return;
     }
     out = make_uint4(0, 0, 0, 0);
-    if (k >= K) return;
     T* v = reinterpret_cast<T*>(&out);
-    for (int j = 0; j < igemm::kVec<T>; ++j) {
-      if (r + j >= rows) break;
-      const int64_t a = addr(row(r + j), k);
-      if (a >= 0) v[j] = x[a];
-    }
+    for (int j = 0; j < igemm::kVec<T>; ++j)
+      if (const T* e = vec_src(row(r + j), k)) v[j] = *e;
   }
 };
 
 // dw[o, c, kh, kw] = sum over splits of ws[z, o, (kh, kw, c)], converted to T.
 template <typename T>
-__global__ void wgrad_reduce(const float* __restrict__ ws, int splits, Geo g, T* __restrict__ dw) {
+__global__ void wgrad_reduce(const float* __restrict__ ws, int splits, ConvIndex g, T* __restrict__ dw) {
   const int64_t cols = int64_t(g.KH) * g.KW * g.C, total = int64_t(g.O) * cols;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     float s = 0.f;
@@ -305,7 +193,7 @@ Tensor conv2d_forward(const Tensor& x_, const Tensor& w_, const Tensor& bias_, c
   }
   const Tensor w = w_.permute({0, 2, 3, 1}).contiguous();  // OHWI: k = (kh, kw, c) contiguous per o
   y = Tensor::empty({g.N, g.OH, g.OW, g.O}, x.dtype(), x.device());
-  const Geo G = to_geo(g);
+  const ConvIndex G = conv_index(g);
   const int M = int(g.N * g.OH * g.OW), N = int(g.O), K = int(g.KH * g.KW * g.C);
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -329,7 +217,7 @@ Tensor conv2d_backward_input(const Tensor& dy_, const Tensor& w_, const Shape& x
   if (cuda_backend() == CudaBackend::Vendor) return vendor::conv2d_backward_input(dy, w_, g, tf32);
   const Tensor w = w_.permute({1, 2, 3, 0}).contiguous();  // [C, KH, KW, O]: k = (kh, kw, o) per c
   Tensor dx = Tensor::empty(x_shape, dy.dtype(), dy.device());
-  const Geo G = to_geo(g);
+  const ConvIndex G = conv_index(g);
   const int M = int(g.N * g.H * g.W), N = int(g.C), K = int(g.KH * g.KW * g.O);
   dispatch(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -352,7 +240,7 @@ Tensor conv2d_backward_weight(const Tensor& dy_, const Tensor& x_, const Shape& 
   const Tensor dy = dy_.contiguous(), x = x_.contiguous();
   if (cuda_backend() == CudaBackend::Vendor) return vendor::conv2d_backward_weight(dy, x, g, tf32);
   Tensor dw = Tensor::empty(w_shape, dy.dtype(), dy.device());
-  const Geo G = to_geo(g);
+  const ConvIndex G = conv_index(g);
   const int M = int(g.O), N = int(g.KH * g.KW * g.C), K = int(g.N * g.OH * g.OW);
   const int splits = igemm::pick_splits(M, N, K, igemm::sm_count());
   Tensor ws = Tensor::empty({splits, M, N}, DType::f32, dy.device());

@@ -10,11 +10,7 @@
 // boundary); __umulhi on the device.
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define FB_HOST_DEVICE __host__ __device__
-#else
-#define FB_HOST_DEVICE
-#endif
+#include "kernels/cuda/host_device.h"
 
 namespace fb::kernels::cuda {
 
@@ -50,5 +46,3 @@ struct FastDiv {
 };
 
 }  // namespace fb::kernels::cuda
-
-#undef FB_HOST_DEVICE
