@@ -22,27 +22,16 @@
 //                 free) -> start copies of tile t+A into that buffer ->
 //                 issue tile t's 4 wgmmas -> wait until only they are in flight.
 //
-// Shared layout: the canonical 128-byte-swizzled layouts of the wgmma
-// descriptors, so that no operand needs a transpose:
-//   K-major operand  (loader vectors along k): row r holds its 64 k values in
-//     128 bytes; 16-byte chunk c of row r sits at chunk c ^ (r % 8). Rows of
-//     8 form a 1024-byte atom; atoms follow at 1024 bytes (the descriptor's
-//     stride offset). One k16 step is 32 bytes further into the rows.
-//   MN-major operand (loader vectors along rows): the tile is cut into blocks
-//     of 64 rows; in a block, k row j holds the 64 rows' values in 128 bytes,
-//     chunk c at c ^ (j % 8). Atoms of 8 k rows follow at 1024 bytes (stride
-//     offset), blocks at 64 * 128 bytes (leading offset). One k16 step is 16
-//     k rows (2048 bytes) further.
-// The swizzle is applied by the hardware to address bits, so every atom
-// starts 1024-byte aligned.
+// Shared layouts and descriptors: wgmma_layout.h.
 #include <cstdint>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/wgmma_layout.h"
 #include "kernels/cuda/wgmma_ops.cuh"
 
 namespace fb::kernels::cuda::igemm::hopper {
 
-constexpr int kBM = 128, kBK = 64, kThreads = 256;
+constexpr int kThreads = 256;
 
 template <int BN>
 constexpr int kStages = BN == 128 ? 6 : 4;
@@ -59,29 +48,6 @@ static __device__ __align__(16) const unsigned char kZeroVector[16] = {};
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-// Byte offset of the 16-byte vector starting at (row r, k) of an operand
-// tile (r, k tile-relative; k a multiple of 8 when K-major, r when MN-major).
-template <bool KMajor>
-__device__ __forceinline__ uint32_t swizzled(int r, int k) {
-  if constexpr (KMajor) return r * 128 + (((k >> 3) ^ (r & 7)) << 4);
-  return (r >> 6) * (kBK * 128) + k * 128 + ((((r & 63) >> 3) ^ (k & 7)) << 4);
-}
-
-// Shared-memory matrix descriptor: start address, leading and stride byte
-// offsets (all in 16-byte units), 128-byte swizzle (mode 1, bits 62-63).
-__device__ __forceinline__ uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride) {
-  return uint64_t((addr & 0x3FFFF) >> 4) | (uint64_t(lead >> 4) << 16) | (uint64_t(stride >> 4) << 32) |
-         (uint64_t(1) << 62);
-}
-
-// Descriptor of the 64-row (or BN-row) slice starting at `row` of an operand
-// tile at `tile`, for k16 step `kk`.
-template <bool KMajor>
-__device__ __forceinline__ uint64_t operand_desc(uint32_t tile, int row, int kk) {
-  if constexpr (KMajor) return descriptor(tile + row * 128 + kk * 32, 16, 1024);
-  return descriptor(tile + (row >> 6) * (kBK * 128) + kk * 16 * 128, kBK * 128, 1024);
 }
 
 // Pins the accumulators to their registers at this point: nothing may move
