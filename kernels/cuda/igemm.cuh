@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/gemm_plan.h"
 #include "kernels/cuda/wgmma.cuh"
 #include "kernels/cuda/wgmma_tma.cuh"
 
@@ -165,7 +166,7 @@ struct TileStage {
 };
 
 // ---- tensor-core main loop ----------------------------------------------------
-constexpr int kBM = 128, kBN = 128, kThreads = 256;
+constexpr int kThreads = 256;  // the block tile (kBM x kBN) is in gemm_plan.h
 
 template <class LA, class LB, class Epi>
 __global__ void __launch_bounds__(kThreads) wmma_gemm(int M, int N, int K, int k_chunk, LA la, LB lb, Epi epi) {
@@ -341,16 +342,6 @@ __global__ void __launch_bounds__(kThreads) simt_gemm(int M, int N, int K, int k
 }
 
 // ---- launch -------------------------------------------------------------------
-// The K extent of each split when K is cut into (about) `splits` chunks: a
-// multiple of every main loop's k tile, so no tile straddles two splits.
-// ceil(K / chunk) splits are used; may be fewer than asked.
-inline int split_chunk(int K, int splits) {
-  constexpr int kKStep = 64;
-  if (splits < 1) splits = 1;
-  const int c = ((K + splits - 1) / splits + kKStep - 1) / kKStep * kKStep;
-  return c > 0 ? c : kKStep;
-}
-
 // True when bf16 GEMMs take the Hopper (wgmma) loops on the current device:
 // the build has sm_90a code, the device is compute capability 9.0, and the
 // WMMA loop is not forced (CudaMmaPath); use_tma: and plain matrices may be
@@ -397,28 +388,6 @@ int run(int M, int N, int K, int splits, bool tf32, const LA& la, const LB& lb, 
   wmma_gemm<<<grid, kThreads, 0, fb::cuda::stream()>>>(M, N, K, k_chunk, la, lb, epi);
   FB_CUDA_CHECK_LAUNCH();
   return splits;
-}
-
-// Number of K splits so that the grid has about two waves of blocks.
-inline int pick_splits(int M, int N, int K, int sms) {
-  const int tiles = ((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN);
-  int s = (2 * sms + tiles - 1) / tiles;
-  const int max_s = K / 256 > 1 ? K / 256 : 1;  // keep >= 256 of K per split
-  if (s > max_s) s = max_s;
-  return s < 1 ? 1 : s;
-}
-
-// Splits for a GEMM whose output goes straight to its epilogue: none while
-// the 128 x 128 output tiles keep at least half of the SMs busy (the extra
-// pass over f32 partials would cost more than it saves), else enough for
-// about one wave, each split keeping at least 512 of K, at most 8.
-inline int pick_output_splits(int M, int N, int K, int sms) {
-  const int64_t tiles = int64_t((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN);
-  if (tiles * 2 > sms) return 1;
-  int s = int((sms + tiles - 1) / tiles);
-  const int max_s = K / 512 < 8 ? K / 512 : 8;
-  if (s > max_s) s = max_s;
-  return s < 1 ? 1 : s;
 }
 
 // epi(m, n, sum over the splits of ws[z, m, n]), summed in split order.

@@ -185,15 +185,6 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
 #endif
 }
 
-// The tile width for an N-wide problem: the narrowest that covers N up to
-// 256; above, 256 unless that leaves most SMs idle.
-inline int pick_width(int M, int N, int sms) {
-  if (N <= 64) return 64;
-  if (N <= 128) return 128;
-  const int blocks256 = ((M + kBM - 1) / kBM) * ((N + 255) / 256);
-  return blocks256 >= sms ? 256 : 128;
-}
-
 // Lets Kernel use `bytes` of dynamic shared memory (beyond the default
 // 48 KiB): an attribute of the function on each device, set once per kernel
 // and device (the template parameter is the kernel itself, so each has its

@@ -16,12 +16,13 @@
 //
 // Nothing but the one producer thread spends instructions on moving data,
 // and the consumers never wait on a block-wide barrier. Registers are moved
-// from the producer (40) to the consumers (232) with setmaxnreg. Each barrier
-// phase is tracked by parity: pass p over buffer s is round t / kStages.
+// from the producer (40) to the consumers (232) with setmaxnreg. Buffers and
+// barrier phases: buffer_ring.h.
 #include <cuda.h>
 
 #include <cstdint>
 
+#include "kernels/cuda/buffer_ring.h"
 #include "kernels/cuda/wgmma.cuh"
 
 namespace fb::kernels::cuda::igemm::hopper {
@@ -99,6 +100,7 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
              int K, int k_chunk, Epi epi) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   constexpr int S = kStages<BN>;
+  constexpr BufferRing ring{S};
   constexpr uint32_t kABytes = kBM * kBK * 2, kStage = kStageBytes<BN>;
   extern __shared__ unsigned char smem_raw[];
   __shared__ __align__(8) uint64_t full[S], empty[S];
@@ -123,9 +125,8 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
     asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n");
     if (threadIdx.x == 0) {
       for (int t = 0; t < ntiles; ++t) {
-        const int s = t % S;
-        const uint32_t phase = (t / S) & 1;
-        mbar_wait(smem_addr(&empty[s]), phase ^ 1);  // the first round finds every buffer free
+        const int s = ring.slot(t);
+        mbar_wait(smem_addr(&empty[s]), ring.empty_parity(t));
         const uint32_t sa = base + s * kStage, bar = smem_addr(&full[s]);
         mbar_expect_bytes(bar, kStage);
         const int k0 = kbeg + t * kBK;
@@ -142,8 +143,8 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
 #pragma unroll
   for (int i = 0; i < BN / 2; ++i) acc[i] = 0.f;
   for (int t = 0; t < ntiles; ++t) {
-    const int s = t % S;
-    mbar_wait(smem_addr(&full[s]), (t / S) & 1);
+    const int s = ring.slot(t);
+    mbar_wait(smem_addr(&full[s]), ring.full_parity(t));
     const uint32_t sa = base + s * kStage, sb = sa + kABytes;
     fence_accumulators<BN / 2>(acc);
     asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
@@ -155,7 +156,7 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
     asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(1) : "memory");
     fence_accumulators<BN / 2>(acc);
     // Tile t-1's wgmmas are done: its buffer may be refilled.
-    if (t > 0 && (threadIdx.x & 127) == 0) mbar_arrive(smem_addr(&empty[(t - 1) % S]));
+    if (t > 0 && (threadIdx.x & 127) == 0) mbar_arrive(smem_addr(&empty[ring.slot(t - 1)]));
   }
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(0) : "memory");
   fence_accumulators<BN / 2>(acc);
