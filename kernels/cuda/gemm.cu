@@ -63,7 +63,7 @@ CUtensorMap make_tensor_map(const void* p, uint64_t inner, uint64_t outer, uint6
 
 bool cuda_wgmma_available() {
 #if defined(FB_CUDA_SM90A)
-  return cuda::igemm::device_traits().cc == 90;
+  return fb::cuda::device_count() > 0 && cuda::igemm::device_traits().cc == 90;
 #else
   return false;
 #endif

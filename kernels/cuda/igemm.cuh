@@ -11,16 +11,22 @@
 // never built. The result goes through an *epilogue* functor epi(m, n, v),
 // which stores (with bias, dtype conversion) or writes split-K partials.
 //
-// Two main loops share the loaders:
+// Main loops sharing the loaders:
 //   * simt_gemm: f32 FMA, 128x128x8 block tile, 8x8 outputs per thread. Exact
 //     f32 arithmetic (what Fp32Math::Exact promises).
 //   * wmma_gemm: tensor cores through WMMA, bf16 (16x16x16) or TF32
 //     (16x16x8) with f32 accumulation, 128x128 block tile, 8 warps each
 //     computing 64x32.
-// Both double-buffer shared memory: while the tensor cores work on tile t,
-// the loads of tile t+1 are already in flight into registers; one barrier
-// per tile. Split-K (gridDim.z > 1) cuts K into chunks for problems with few
-// output tiles and a long K (convolution weight gradients).
+//   These two double-buffer shared memory: while the tensor cores work on
+//   tile t, the loads of tile t+1 are already in flight into registers; one
+//   barrier per tile.
+//   * On Hopper (sm_90a, compute capability 9.0), bf16 with 16-byte vectors:
+//     hopper::wgmma_gemm (wgmma.cuh: warpgroup MMA fed by cp.async) and, for
+//     plain matrices, hopper::tma_gemm (wgmma_tma.cuh: fed by the TMA,
+//     warp-specialised).
+// Split-K (gridDim.z > 1) cuts K into chunks for problems with few output
+// tiles and a long K (convolution weight gradients always; other products
+// when their tiles would leave SMs idle, run_filled); gemm_plan.h decides.
 #include <mma.h>
 
 #include <type_traits>

@@ -181,7 +181,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
   asm volatile("cp.async.wait_group 0;\n" ::);
   store_accumulators<BN>(acc, M, N, m0 + wg * 64, n0, epi);
 #else
-  __trap();  // launched only when the device runs the sm_90a code (see available())
+  __trap();  // launched only when the device runs the sm_90a code (cuda_wgmma_available)
 #endif
 }
 
