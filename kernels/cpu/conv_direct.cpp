@@ -275,18 +275,37 @@ struct PixelWalk {
   }
 };
 
-// dst[0:count] = the patch values (tap, c), (tap, c+1), ... of one window,
-// starting at patch index `first` = tap*Cg + c: runs of channels, one per tap.
-inline void copy_patch_values(const float* window, const std::vector<int64_t>& toff, int64_t Cg, int64_t first,
-                              int64_t count, float* __restrict dst) {
-  int64_t i = 0, tap = first / Cg, c = first % Cg;
-  while (i < count) {
-    const int64_t len = std::min(Cg - c, count - i);
-    const float* __restrict src = window + toff[size_t(tap)] + c;
+// A window's patch values (tap, c) in patch order, as runs contiguous in
+// memory: one per tap, merged where consecutive taps touch (channels of a
+// tap fill the pixel and the next tap is the next pixel: the RGB stem's 7
+// taps of a kernel row become one run of 21 values instead of 7 of 3).
+struct PatchRuns {
+  struct Run {
+    int64_t first, offset, len;  // patch index, offset in the window, values
+  };
+  std::vector<Run> runs;
+  std::vector<int32_t> run_of;  // patch index -> its run
+  PatchRuns(const std::vector<int64_t>& toff, int64_t Cg) {
+    for (size_t t = 0; t < toff.size(); ++t) {
+      if (!runs.empty() && runs.back().offset + runs.back().len == toff[t])
+        runs.back().len += Cg;
+      else
+        runs.push_back({int64_t(t) * Cg, toff[t], Cg});
+      run_of.insert(run_of.end(), size_t(Cg), int32_t(runs.size() - 1));
+    }
+  }
+};
+
+// dst[0:count] = the patch values of one window from patch index `first`.
+inline void copy_patch_values(const float* window, const PatchRuns& pr, int64_t first, int64_t count,
+                              float* __restrict dst) {
+  int64_t i = 0;
+  for (size_t r = size_t(pr.run_of[size_t(first)]); i < count; ++r) {
+    const PatchRuns::Run& run = pr.runs[r];
+    const int64_t skip = first + i - run.first, len = std::min(run.len - skip, count - i);
+    const float* __restrict src = window + run.offset + skip;
     for (int64_t q = 0; q < len; ++q) dst[i + q] = src[q];
     i += len;
-    ++tap;
-    c = 0;
   }
 }
 
@@ -303,11 +322,11 @@ inline void pack_rows(const float* __restrict src, int64_t ld, int64_t kc, int64
 
 // GEMM packing of the patch values [first, first + count) of kc consecutive
 // output pixels (from p0), each zero-padded to width.
-inline void pack_patches(const ConvGeom& g, const PaddedInput& xp, const std::vector<int64_t>& toff, int64_t grp,
-                         int64_t p0, int64_t kc, int64_t first, int64_t count, int64_t width, float* __restrict dst) {
+inline void pack_patches(const ConvGeom& g, const PaddedInput& xp, const PatchRuns& pr, int64_t grp, int64_t p0,
+                         int64_t kc, int64_t first, int64_t count, int64_t width, float* __restrict dst) {
   PixelWalk px(g, xp, grp, p0);
   for (int64_t k = 0; k < kc; ++k, dst += width, px.next()) {
-    copy_patch_values(px.window(), toff, g.cin_per_group(), first, count, dst);
+    copy_patch_values(px.window(), pr, first, count, dst);
     for (int64_t j = count; j < width; ++j) dst[j] = 0.0f;
   }
 }
@@ -324,6 +343,7 @@ void weight_grad(const ConvGeom& g, const PaddedInput& xp, const std::vector<int
                  const MicroKernel<float>& uk, const float* dy, bool by_output_channel, float* dw) {
   const int64_t taps = g.KH * g.KW, Cg = g.cin_per_group(), Og = g.cout_per_group(), Kc = taps * Cg;
   const int64_t P = g.N * g.OH * g.OW;
+  const PatchRuns pr(toff, Cg);
   std::vector<float> dwr(size_t(Og * Kc));
   for (int64_t grp = 0; grp < g.p.groups; ++grp) {
     // As gemm_packed's pack_a(i0, rows, p0, kc, dst) and pack_b(p0, kc, j0, cols, dst).
@@ -335,10 +355,10 @@ void weight_grad(const ConvGeom& g, const PaddedInput& xp, const std::vector<int
       pack_rows(dy_g + p0 * g.O + j0, g.O, kc, cols, uk.nr, dst);
     };
     auto patches_as_a = [&](int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
-      pack_patches(g, xp, toff, grp, p0, kc, i0, rows, uk.mr, dst);
+      pack_patches(g, xp, pr, grp, p0, kc, i0, rows, uk.mr, dst);
     };
     auto patches_as_b = [&](int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
-      pack_patches(g, xp, toff, grp, p0, kc, j0, cols, uk.nr, dst);
+      pack_patches(g, xp, pr, grp, p0, kc, j0, cols, uk.nr, dst);
     };
     if (by_output_channel) {
       gemm_packed<float>(Og, Kc, P, 1.0f, dy_as_a, patches_as_b, 0.0f, dwr.data(), Kc, &uk, 512);
