@@ -103,6 +103,23 @@ struct TileCopier {
   }
 };
 
+// One k tile of a warpgroup's product, acc += A[a_row.. a_row + 63, tile] *
+// B[tile]^T with the tile's operands at sa and sb: 4 wgmmas as one group,
+// then the wait that leaves only that group in flight (so the previous
+// tile's buffers are no longer read when this returns).
+template <int BN, bool AK, bool BK>
+__device__ __forceinline__ void mma_tile(float* acc, uint32_t sa, uint32_t sb, int a_row) {
+  fence_accumulators<BN / 2>(acc);
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+  for (int kk = 0; kk < kBK / 16; ++kk)
+    mma_bf16<BN, AK ? 0 : 1, BK ? 0 : 1>(acc, operand_desc<AK>(sa, a_row, kk), operand_desc<BK>(sb, 0, kk));
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+  fence_accumulators<BN / 2>(acc);
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(1) : "memory");
+  fence_accumulators<BN / 2>(acc);
+}
+
 // Hands a warpgroup's 64 x BN accumulators (tile rows from row0, columns
 // from n0) to epi, skipping what lies outside M x N. Fragment layout: warp q
 // of the warpgroup holds rows 16q..16q+15; lane l holds, for every 8 columns
@@ -165,16 +182,8 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_gemm(int M, int N, int K, i
     if (t + kAhead < ntiles) copy_stage(t + kAhead);
     asm volatile("cp.async.commit_group;\n" ::);
 
-    const uint32_t sa = base + (t % S) * kStage, sb = sa + kABytes;
-    fence_accumulators<BN / 2>(acc);
-    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-#pragma unroll
-    for (int kk = 0; kk < kBK / 16; ++kk)
-      mma_bf16<BN, kAK ? 0 : 1, kBKm ? 0 : 1>(acc, operand_desc<kAK>(sa, wg * 64, kk), operand_desc<kBKm>(sb, 0, kk));
-    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    fence_accumulators<BN / 2>(acc);
-    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(1) : "memory");
-    fence_accumulators<BN / 2>(acc);
+    const uint32_t sa = base + (t % S) * kStage;
+    mma_tile<BN, kAK, kBKm>(acc, sa, sa + kABytes, wg * 64);
   }
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(0) : "memory");
   fence_accumulators<BN / 2>(acc);

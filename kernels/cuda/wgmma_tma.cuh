@@ -145,16 +145,8 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
   for (int t = 0; t < ntiles; ++t) {
     const int s = ring.slot(t);
     mbar_wait(smem_addr(&full[s]), ring.full_parity(t));
-    const uint32_t sa = base + s * kStage, sb = sa + kABytes;
-    fence_accumulators<BN / 2>(acc);
-    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-#pragma unroll
-    for (int kk = 0; kk < kBK / 16; ++kk)
-      mma_bf16<BN, AK ? 0 : 1, BK ? 0 : 1>(acc, operand_desc<AK>(sa, cw * 64, kk), operand_desc<BK>(sb, 0, kk));
-    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-    fence_accumulators<BN / 2>(acc);
-    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(1) : "memory");
-    fence_accumulators<BN / 2>(acc);
+    const uint32_t sa = base + s * kStage;
+    mma_tile<BN, AK, BK>(acc, sa, sa + kABytes, cw * 64);
     // Tile t-1's wgmmas are done: its buffer may be refilled.
     if (t > 0 && (threadIdx.x & 127) == 0) mbar_arrive(smem_addr(&empty[ring.slot(t - 1)]));
   }
