@@ -52,7 +52,7 @@ say "test_cuda exit $tests_rc"
 # again on the WMMA loop, so that one run tells a wgmma fault from any other;
 # the benchmarks below then use WMMA too (fb_cuda_bench says which loop ran).
 wgmma_note="wgmma cases passed (or skipped)"
-if [ "$tests_rc" -ne 0 ] && grep -q "TEST CASE:  cuda wgmma" "$build.test.log"; then
+if [ "$tests_rc" -ne 0 ] && grep -qE "test_cuda_wgmma\.cpp:[0-9]+: (ERROR|FATAL ERROR)" "$build.test.log"; then
   export FB_CUDA_MMA=wmma
   say "wgmma cases failed: test_cuda again without them, FB_CUDA_MMA=wmma"
   timeout 240 "$build/tests/test_cuda" -tce="cuda wgmma*" 2>&1 | tee "$build.test-wmma.log" \
