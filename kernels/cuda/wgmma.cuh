@@ -75,14 +75,7 @@ struct TileCopier {
   typename L::Row rows[kPer];
 
   __device__ __forceinline__ static void coords(int i, int& r, int& k) {
-    const int v = threadIdx.x + i * kThreads;
-    if constexpr (L::kKContig) {
-      r = v / (kBK / 8);
-      k = (v % (kBK / 8)) * 8;
-    } else {
-      k = v / (R / 8);
-      r = (v % (R / 8)) * 8;
-    }
+    tile_vector<L::kKContig, R>(int(threadIdx.x) + i * kThreads, r, k);
   }
   __device__ __forceinline__ TileCopier(const L& l, int r0) {
 #pragma unroll

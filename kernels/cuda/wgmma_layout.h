@@ -35,6 +35,21 @@ FB_HOST_DEVICE uint32_t swizzled(int r, int k) {
   return (r >> 6) * (kBK * 128) + k * 128 + ((((r & 63) >> 3) ^ (k & 7)) << 4);
 }
 
+// The 16-byte vector number v (0 <= v < R * kBK / 8) of an R x kBK operand
+// tile, as the copies enumerate them: consecutive v run along the
+// contiguous direction (8 consecutive k of a row when K-major, 8 consecutive
+// rows of a k when MN-major), so a warp's copies read whole 128-byte lines.
+template <bool KMajor, int R>
+FB_HOST_DEVICE void tile_vector(int v, int& r, int& k) {
+  if constexpr (KMajor) {
+    r = v / (kBK / 8);
+    k = (v % (kBK / 8)) * 8;
+  } else {
+    k = v / (R / 8);
+    r = (v % (R / 8)) * 8;
+  }
+}
+
 // Shared-memory matrix descriptor: start address, leading and stride byte
 // offsets (all in 16-byte units), 128-byte swizzle (mode 1, bits 62-63).
 FB_HOST_DEVICE uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride) {

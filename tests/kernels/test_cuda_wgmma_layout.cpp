@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cuda/wgmma_layout.h"
@@ -104,4 +105,39 @@ TEST_CASE("wgmma layouts: every 16-byte vector of a tile has its own place") {
       CAPTURE(rows);
       CHECK(wrong == 0);
     }
+}
+
+TEST_CASE("wgmma layouts: the copies' vector numbering covers each tile exactly once, along whole lines") {
+  auto check = [](auto kmajor_tag, auto rows_tag) {
+    constexpr bool kmajor = decltype(kmajor_tag)::value;
+    constexpr int R = decltype(rows_tag)::value;
+    std::vector<int> seen(size_t(R) * kBK, 0);
+    int wrong = 0;
+    for (int v = 0; v < R * kBK / 8; ++v) {
+      int r = 0, k = 0;
+      tile_vector<kmajor, R>(v, r, k);
+      if (r < 0 || r >= R || k < 0 || k >= kBK || (kmajor ? k % 8 : r % 8) != 0) {
+        ++wrong;
+        continue;
+      }
+      for (int e = 0; e < 8; ++e) ++seen[size_t(kmajor ? r * kBK + k + e : (r + e) * kBK + k)];
+      // 8 consecutive vectors (a quarter warp) cover one 128-byte line of
+      // global memory: the same row (K-major) or the same k (MN-major).
+      int r0 = 0, k0 = 0;
+      tile_vector<kmajor, R>(v / 8 * 8, r0, k0);
+      wrong += kmajor ? r != r0 : k != k0;
+    }
+    for (int n : seen) wrong += n != 1;
+    CAPTURE(kmajor);
+    CAPTURE(R);
+    CHECK(wrong == 0);
+  };
+  using K = std::true_type;
+  using MN = std::false_type;
+  check(K{}, std::integral_constant<int, 64>{});
+  check(K{}, std::integral_constant<int, 128>{});
+  check(K{}, std::integral_constant<int, 256>{});
+  check(MN{}, std::integral_constant<int, 64>{});
+  check(MN{}, std::integral_constant<int, 128>{});
+  check(MN{}, std::integral_constant<int, 256>{});
 }
