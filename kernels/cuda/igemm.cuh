@@ -105,6 +105,22 @@ bool aligned16(const T* p) {
 }
 
 // ---- epilogues ----------------------------------------------------------------
+// Interface: epi(m, n, v) for one output, and epi.pair(m, n, v0, v1) for
+// (m, n) and (m, n + 1), which the Hopper loops' accumulator fragments hold
+// side by side: one paired store where the address allows it.
+
+// p[0], p[1] = v0, v1: one 2-element store when p is aligned for it.
+template <typename T>
+__device__ __forceinline__ void store_pair(T* p, float v0, float v1) {
+  if ((reinterpret_cast<uintptr_t>(p) & (2 * sizeof(T) - 1)) == 0) {
+    if constexpr (std::is_same_v<T, float>) *reinterpret_cast<float2*>(p) = make_float2(v0, v1);
+    else *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(v0, v1);
+  } else {
+    p[0] = from_f<T>(v0);
+    p[1] = from_f<T>(v1);
+  }
+}
+
 // out[m * ldc + n] = v (+ bias[n]), converted to T.
 template <typename T>
 struct StoreEpi {
@@ -115,6 +131,13 @@ struct StoreEpi {
     if (bias) v += to_f(bias[n]);
     out[int64_t(m) * ldc + n] = from_f<T>(v);
   }
+  __device__ __forceinline__ void pair(int m, int n, float v0, float v1) const {
+    if (bias) {
+      v0 += to_f(bias[n]);
+      v1 += to_f(bias[n + 1]);
+    }
+    store_pair(out + int64_t(m) * ldc + n, v0, v1);
+  }
 };
 
 // f32 partial sums of split z at ws[(z * M + m) * N + n].
@@ -123,6 +146,9 @@ struct SplitKEpi {
   int M, N;
   __device__ __forceinline__ void operator()(int m, int n, float v) const {
     ws[(int64_t(blockIdx.z) * M + m) * N + n] = v;
+  }
+  __device__ __forceinline__ void pair(int m, int n, float v0, float v1) const {
+    store_pair(ws + (int64_t(blockIdx.z) * M + m) * N + n, v0, v1);
   }
 };
 

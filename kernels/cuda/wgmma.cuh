@@ -127,8 +127,8 @@ __device__ __forceinline__ void store_accumulators(const float* acc, int M, int 
     for (int h = 0; h < 2; ++h) {
       const int m = row + 8 * h, n = col + 8 * j;
       if (m >= M) continue;
-      if (n < N) epi(m, n, acc[4 * j + 2 * h]);
-      if (n + 1 < N) epi(m, n + 1, acc[4 * j + 2 * h + 1]);
+      if (n + 1 < N) epi.pair(m, n, acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]);
+      else if (n < N) epi(m, n, acc[4 * j + 2 * h]);
     }
 }
 
