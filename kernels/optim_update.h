@@ -10,11 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define FB_HOST_DEVICE __host__ __device__
-#else
-#define FB_HOST_DEVICE
-#endif
+#include "tensor/host_device.h"
 
 namespace fb::kernels::optim {
 

@@ -7,13 +7,7 @@
 // GPU. Plain C++; no CUDA headers.
 #include <cstdint>
 
-#ifndef FB_HOST_DEVICE
-#if defined(__CUDACC__)
-#define FB_HOST_DEVICE __host__ __device__
-#else
-#define FB_HOST_DEVICE
-#endif
-#endif
+#include "tensor/host_device.h"
 
 namespace fb {
 

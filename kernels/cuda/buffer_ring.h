@@ -10,7 +10,7 @@
 // test can run the protocol against a model of the barriers.
 #include <cstdint>
 
-#include "kernels/cuda/host_device.h"
+#include "tensor/host_device.h"
 
 namespace fb::kernels::cuda::igemm::hopper {
 

@@ -64,12 +64,12 @@ struct FwdRow {
   int64_t image;
   int ih0, iw0;
 };
-FB_HOST_DEVICE FwdRow fwd_row(const ConvIndex& g, int r) {
+FB_HOST_DEVICE inline FwdRow fwd_row(const ConvIndex& g, int r) {
   int n, oh, ow;
   g.out_pixel(r, n, oh, ow);
   return {int64_t(n) * g.H * g.W * g.C, oh * g.sh - g.ph, ow * g.sw - g.pw};
 }
-FB_HOST_DEVICE int64_t fwd_offset(const ConvIndex& g, const FwdRow& row, int k) {
+FB_HOST_DEVICE inline int64_t fwd_offset(const ConvIndex& g, const FwdRow& row, int k) {
   int kh, kw, c;
   g.tap(k, g.by_C, kh, kw, c);
   const int ih = row.ih0 + kh * g.dh, iw = row.iw0 + kw * g.dw;
@@ -81,12 +81,12 @@ FB_HOST_DEVICE int64_t fwd_offset(const ConvIndex& g, const FwdRow& row, int k) 
 struct DgradRow {  // the input pixel
   int n, h, w;
 };
-FB_HOST_DEVICE DgradRow dgrad_row(const ConvIndex& g, int r) {
+FB_HOST_DEVICE inline DgradRow dgrad_row(const ConvIndex& g, int r) {
   DgradRow p;
   g.in_pixel(r, p.n, p.h, p.w);
   return p;
 }
-FB_HOST_DEVICE int64_t dgrad_offset(const ConvIndex& g, const DgradRow& row, int k) {
+FB_HOST_DEVICE inline int64_t dgrad_offset(const ConvIndex& g, const DgradRow& row, int k) {
   int kh, kw, o;
   g.tap(k, g.by_O, kh, kw, o);
   const int nh = row.h + g.ph - kh * g.dh, nw = row.w + g.pw - kw * g.dw;
@@ -102,12 +102,12 @@ FB_HOST_DEVICE int64_t dgrad_offset(const ConvIndex& g, const DgradRow& row, int
 struct WgradRow {  // the tap's offsets from the window's top-left, its channel
   int dh, dw, c;
 };
-FB_HOST_DEVICE WgradRow wgrad_row(const ConvIndex& g, int r) {
+FB_HOST_DEVICE inline WgradRow wgrad_row(const ConvIndex& g, int r) {
   int kh, kw, c;
   g.tap(r, g.by_C, kh, kw, c);
   return {kh * g.dh, kw * g.dw, c};
 }
-FB_HOST_DEVICE int64_t wgrad_offset(const ConvIndex& g, const WgradRow& row, int k) {
+FB_HOST_DEVICE inline int64_t wgrad_offset(const ConvIndex& g, const WgradRow& row, int k) {
   int n, oh, ow;
   g.out_pixel(k, n, oh, ow);
   const int ih = oh * g.sh - g.ph + row.dh, iw = ow * g.sw - g.pw + row.dw;

@@ -10,7 +10,7 @@
 // boundary); __umulhi on the device.
 #include <cstdint>
 
-#include "kernels/cuda/host_device.h"
+#include "tensor/host_device.h"
 
 namespace fb::kernels::cuda {
 

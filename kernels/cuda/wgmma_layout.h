@@ -21,7 +21,7 @@
 // which writes a box of 128-byte rows in the same pattern.
 #include <cstdint>
 
-#include "kernels/cuda/host_device.h"
+#include "tensor/host_device.h"
 
 namespace fb::kernels::cuda::igemm::hopper {
 
@@ -30,7 +30,7 @@ constexpr int kBM = 128, kBK = 64;  // block rows, k per tile (128 bytes of bf16
 // Byte offset of the 16-byte vector starting at (row r, k) of an operand
 // tile (r, k tile-relative; k a multiple of 8 when K-major, r when MN-major).
 template <bool KMajor>
-FB_HOST_DEVICE uint32_t swizzled(int r, int k) {
+FB_HOST_DEVICE inline uint32_t swizzled(int r, int k) {
   if constexpr (KMajor) return r * 128 + (((k >> 3) ^ (r & 7)) << 4);
   return (r >> 6) * (kBK * 128) + k * 128 + ((((r & 63) >> 3) ^ (k & 7)) << 4);
 }
@@ -40,7 +40,7 @@ FB_HOST_DEVICE uint32_t swizzled(int r, int k) {
 // contiguous direction (8 consecutive k of a row when K-major, 8 consecutive
 // rows of a k when MN-major), so a warp's copies read whole 128-byte lines.
 template <bool KMajor, int R>
-FB_HOST_DEVICE void tile_vector(int v, int& r, int& k) {
+FB_HOST_DEVICE inline void tile_vector(int v, int& r, int& k) {
   if constexpr (KMajor) {
     r = v / (kBK / 8);
     k = (v % (kBK / 8)) * 8;
@@ -52,7 +52,7 @@ FB_HOST_DEVICE void tile_vector(int v, int& r, int& k) {
 
 // Shared-memory matrix descriptor: start address, leading and stride byte
 // offsets (all in 16-byte units), 128-byte swizzle (mode 1, bits 62-63).
-FB_HOST_DEVICE uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride) {
+FB_HOST_DEVICE inline uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride) {
   return uint64_t((addr & 0x3FFFF) >> 4) | (uint64_t(lead >> 4) << 16) | (uint64_t(stride >> 4) << 32) |
          (uint64_t(1) << 62);
 }
@@ -60,7 +60,7 @@ FB_HOST_DEVICE uint64_t descriptor(uint32_t addr, uint32_t lead, uint32_t stride
 // Descriptor of the 64-row (or BN-row) slice starting at `row` of an operand
 // tile at `tile`, for k16 step `kk`.
 template <bool KMajor>
-FB_HOST_DEVICE uint64_t operand_desc(uint32_t tile, int row, int kk) {
+FB_HOST_DEVICE inline uint64_t operand_desc(uint32_t tile, int row, int kk) {
   if constexpr (KMajor) return descriptor(tile + row * 128 + kk * 32, 16, 1024);
   return descriptor(tile + (row >> 6) * (kBK * 128) + kk * 16 * 128, kBK * 128, 1024);
 }
